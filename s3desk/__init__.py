@@ -1,0 +1,3 @@
+"""s3desk: put files into S3 without fear."""
+
+__version__ = "0.1.0"

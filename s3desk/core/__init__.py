@@ -1,0 +1,1 @@
+"""The s3desk engine: scan, list, compare, plan, apply. It never imports Qt."""
