@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -35,6 +35,14 @@ class Connection:
     region: str | None = None
     endpoint_url: str | None = None
     keys: StaticKeys | None = None
+
+    def for_endpoint(self, endpoint_url: str | None, region: str | None) -> Connection:
+        """The same credentials aimed at another endpoint or region (None keeps this one's)."""
+        return replace(
+            self,
+            endpoint_url=endpoint_url or self.endpoint_url,
+            region=region or self.region,
+        )
 
     def session(self) -> boto3.Session:
         import boto3
