@@ -412,7 +412,7 @@ def _local_action(op: Op, key: str, local: LocalFile, reason: str, headers: Head
     return Action(
         op=op,
         key=key,
-        path=local.path,
+        path=local.disk_path,
         size=local.size,
         reason=reason,
         mtime_ns=local.mtime_ns,
@@ -426,7 +426,7 @@ def _pair_action(
     return Action(
         op=op,
         key=obj.key,
-        path=local.path,
+        path=local.disk_path,
         size=local.size,
         remote_size=obj.size,
         remote_etag=obj.etag,
@@ -442,7 +442,7 @@ def _remote_action(
     return Action(
         op=op,
         key=obj.key,
-        path=local.path if local else None,
+        path=local.disk_path if local else None,
         size=local.size if local else None,
         remote_size=obj.size,
         remote_etag=obj.etag,

@@ -23,8 +23,9 @@ logger = logging.getLogger(__name__)
 class LocalFile:
     """A regular file (or a followed link to one) under the source."""
 
-    path: str  # relative, '/'-separated, NFC
+    path: str  # relative, '/'-separated, NFC: what the key is made from
     abspath: str  # where to read it
+    disk_path: str  # relative, as the file system spells it (NFD on macOS)
     size: int
     mtime_ns: int
     inode: int
@@ -165,8 +166,9 @@ class _Walk:
             return
         if not self.filters.included(relative):
             return
+        disk_path = path[len(self.root) + 1 :].replace(os.sep, "/")
         self.result.files[relative] = LocalFile(
-            relative, path, info.st_size, info.st_mtime_ns, info.st_ino
+            relative, path, disk_path, info.st_size, info.st_mtime_ns, info.st_ino
         )
 
     def _unreadable(self, relative: str, exc: OSError) -> None:
