@@ -25,10 +25,21 @@ for _name, _value in {
     "AWS_SECRET_ACCESS_KEY": "testing-secret",
     "AWS_DEFAULT_REGION": "us-east-1",
     "PYTHON_KEYRING_BACKEND": "tests.memory_keyring.MemoryKeyring",
-    "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+    # The repo root (for tests.*), and the guard whose sitecustomize keeps every Python
+    # subprocess on loopback.
+    "PYTHONPATH": os.pathsep.join(
+        [
+            str(Path(__file__).resolve().parent / "guard"),
+            str(Path(__file__).resolve().parent.parent),
+        ]
+    ),
 }.items():
     os.environ[_name] = _value
 for _name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_CA_BUNDLE"):
     os.environ.pop(_name, None)
+
+from tests.guard.loopback import install  # noqa: E402
+
+install()  # this process too: no test reaches any host but loopback
 
 pytest_plugins = ["tests.servers"]

@@ -20,21 +20,37 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_BLOCKED, EXIT_INCOMPLETE = 0, 1, 2, 3, 4
 
 # Each module defines `register(subparsers, common)`; a command's handler is stored as
 # `func` on its parser and returns an exit code.
-COMMAND_MODULES = ("s3desk.cli.sync", "s3desk.cli.share", "s3desk.cli.jobs")
+COMMAND_MODULES = (
+    "s3desk.cli.sync",
+    "s3desk.cli.share",
+    "s3desk.cli.jobs",
+    "s3desk.cli.policy",
+    "s3desk.cli.gui",
+)
+
+
+def _common_options(*, in_command: bool) -> argparse.ArgumentParser:
+    """The global options. In a command's own parser they default to SUPPRESS, so that
+    `s3desk --endpoint-url URL plan ...` keeps the value given before the command."""
+    default = argparse.SUPPRESS if in_command else None
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--profile", default=default, help="AWS profile from your AWS config")
+    common.add_argument("--region", default=default, help="AWS region of the bucket")
+    common.add_argument("--endpoint-url", default=default, help="URL of an S3-compatible server")
+    common.add_argument(
+        "-v", "--verbose", action="store_true", default=default, help="log details to stderr"
+    )
+    return common
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--profile", help="AWS profile from your AWS config")
-    common.add_argument("--region", help="AWS region of the bucket")
-    common.add_argument("--endpoint-url", help="URL of an S3-compatible server")
-    common.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
     parser = argparse.ArgumentParser(
         prog="s3desk",
         description="Put files into S3 without fear: dry run, review, confirm, apply.",
-        parents=[common],
+        parents=[_common_options(in_command=False)],
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    common = _common_options(in_command=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers, common)
     return parser

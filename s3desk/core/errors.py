@@ -93,8 +93,8 @@ def from_client_error(exc: Exception, *, operation: str = "", bucket: str = "") 
     error = response.get("Error", {})
     code = str(error.get("Code", ""))
     status = response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-    if not code and status == 403:
-        code = "AccessDenied"
+    if code in ("", "403", "Forbidden") and status == 403:
+        code = "AccessDenied"  # HEAD answers carry no body, only the status
     if not code and status == 404:
         code = "NoSuchBucket"
     advice = CODE_ADVICE.get(code)

@@ -68,7 +68,8 @@ def listing_denied(target: Target, error: S3DeskError) -> S3DeskError:
         "Listing refused",
         f"The credentials may not list {target.url} (s3:ListBucket on "
         f"arn:aws:s3:::{target.bucket}, with an s3:prefix condition for '{target.prefix}'). "
-        "Without a listing s3desk cannot tell what is there, so it made no plan.",
+        "Without a listing s3desk cannot tell what is there, so it plans nothing: a refused "
+        "listing is never taken for an empty prefix.",
         code="AccessDenied",
         details=error.details,
     )

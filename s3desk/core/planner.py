@@ -159,6 +159,8 @@ class _Remote:
     by_name: dict[str, list[RemoteObject]] = field(default_factory=dict)  # NFC relative path
     markers: list[RemoteObject] = field(default_factory=list)
     excluded: list[RemoteObject] = field(default_factory=list)
+    # Some servers (rclone) store a folder marker `dir/` as a file `dir`.
+    marker_files: list[RemoteObject] = field(default_factory=list)
 
 
 class _Builder:
@@ -203,6 +205,9 @@ class _Builder:
                 self._sort_marker(obj, relative, sorted_remote)
             elif unmatchable(relative):
                 self._warn(obj.key, "no local file can have this name; left untouched")
+            elif obj.size == 0 and relative in self.scanned.dirs:
+                self._warn(obj.key, "a zero-byte object has the name of a local folder")
+                sorted_remote.marker_files.append(obj)
             elif not self.filters.included(relative):
                 sorted_remote.excluded.append(obj)
             else:
@@ -219,7 +224,15 @@ class _Builder:
             remote.markers.append(obj)
 
     def _conflicts(self, remote: _Remote) -> list[Action]:
-        actions = []
+        actions = [
+            _remote_action(
+                Op.CONFLICT,
+                obj,
+                "a zero-byte object has this folder's name (a folder marker this server stores "
+                "as a file); files cannot be written under it until it is removed by hand",
+            )
+            for obj in remote.marker_files
+        ]
         for name, objects in remote.by_name.items():
             if len(objects) > 1:
                 for obj in objects:

@@ -31,7 +31,9 @@ def apply(plan):  # type: ignore[no-untyped-def]
 
 
 # F01: a same-size edit whose mtime is older than the upload time.
-F01_REMOTE = RemoteObject("test", 2, "b026324c6904b2a9cb4b88d6d61c81d1", utc("2024-05-01T10:00:05Z"))
+F01_REMOTE = RemoteObject(
+    "test", 2, "b026324c6904b2a9cb4b88d6d61c81d1", utc("2024-05-01T10:00:05Z")
+)
 
 
 def test_f01_checksum_uploads_a_same_size_edit(s3, src, plan_for) -> None:
@@ -110,8 +112,10 @@ def test_f03_nfc_and_nfd_keys_for_one_name_are_a_conflict(s3, src, plan_for) -> 
 
 
 # F04: S3's byte order differs from a directory walk; matching is by key, never by order.
-F04_PATHS = ["a/b/c", "a/b./d", "dir/file1.txt", "dir-2/file2.txt", "dir_2/file3.txt",
-             "test/test-0.txt", "test-123.txt", "test123.txt", "xyz/f.txt", "xyz2/g.txt"]  # fmt: skip
+F04_PATHS = [
+    "a/b/c", "a/b./d", "dir/file1.txt", "dir-2/file2.txt", "dir_2/file3.txt",
+    "test/test-0.txt", "test-123.txt", "test123.txt", "xyz/f.txt", "xyz2/g.txt",
+]  # fmt: skip
 
 
 def test_f04_walk_order_never_causes_uploads_or_deletes(s3, src, plan_for) -> None:

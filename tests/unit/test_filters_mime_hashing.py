@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from s3desk.core.filters import Filters
-from s3desk.core.hashing import MiB, Hasher, HashCache, md5_file, multipart_etags
+from s3desk.core.hashing import HashCache, Hasher, MiB, md5_file, multipart_etags
 from s3desk.core.mime import content_type
 
 
