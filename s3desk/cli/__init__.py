@@ -73,13 +73,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except S3DeskError as exc:
         print(f"s3desk: {exc}", file=sys.stderr)
-        logger.error("%s", exc)
+        logger.error("%s", exc, extra={"console": False})
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("s3desk: interrupted", file=sys.stderr)
         return 130
     except Exception as exc:
-        logger.exception("unexpected error")
+        logger.exception("unexpected error", extra={"console": False})
         print(f"s3desk: {explain(exc)}", file=sys.stderr)
         return EXIT_ERROR
 

@@ -44,7 +44,11 @@ def summary_line(plan: Plan) -> str:
 
 
 def print_plan(plan: Plan, *, show_unchanged: bool) -> None:
-    print(f"Who:   {plan.identity.arn or 'unknown'}  (account {plan.identity.account or '?'})")
+    identity = plan.identity
+    if identity.verified:
+        print(f"Who:   {identity.arn}  (account {identity.account})")
+    else:
+        print(f"Who:   {identity.arn or 'unknown'}  (not verified: {identity.note})")
     print(f"Where: {plan.target.url}  ({plan.target.endpoint_url or 'AWS'})")
     print(f"From:  {plan.source}")
     rows = [a for a in plan.actions if show_unchanged or a.op is not Op.SKIP]

@@ -115,6 +115,7 @@ def run_plan(args: argparse.Namespace) -> int:
     plan = make_plan_from(args)
     if args.output:
         save_plan(plan, args.output)
+        _remember_plan(plan, args.output)
     if args.json:
         print(plan.to_json())
     else:
@@ -122,6 +123,13 @@ def run_plan(args: argparse.Namespace) -> int:
         if args.output:
             print(f"Saved to {args.output}. Apply it with: s3desk apply {args.output}")
     return EXIT_BLOCKED if plan.blocked else EXIT_OK
+
+
+def _remember_plan(plan: Any, path: str) -> None:
+    if plan.job:
+        from s3desk.core.jobs import record_plan
+
+        record_plan(plan.job, path, plan.created_at)
 
 
 def run_apply(args: argparse.Namespace) -> int:
@@ -152,7 +160,7 @@ def apply_reviewed(plan: Any, args: argparse.Namespace) -> int:
     progress = output.ProgressBar() if sys.stderr.isatty() else None
     result = apply_plan(
         plan,
-        connection_from(args),
+        connection_for_plan(plan, args),
         on_progress=progress.update if progress else None,
         allow_deletes=args.allow_deletes,
     )
@@ -160,6 +168,15 @@ def apply_reviewed(plan: Any, args: argparse.Namespace) -> int:
         progress.close()
     output.print_result(plan, result)
     return EXIT_OK if all(r.outcome is Outcome.DONE for r in result.results) else EXIT_INCOMPLETE
+
+
+def connection_for_plan(plan: Any, args: argparse.Namespace) -> Any:
+    """A job's plan is applied with the job's credentials unless --profile says otherwise."""
+    if plan.job and not args.profile:
+        from s3desk.core.jobs import load_job
+
+        return load_job(plan.job).connection()
+    return connection_from(args)
 
 
 def connection_from(args: argparse.Namespace) -> Any:
@@ -191,8 +208,9 @@ def _plan_for_job(args: argparse.Namespace) -> Any:
     if args.source or args.destination:
         raise UsageError("With --job, the job names the source and the destination.")
     job = load_job(args.job)
-    options = _options_from(args, job.options())
-    return make_plan(job.source, job.target_for_today(), options, job.connection())
+    options = _options_from(args, job.options(delete=True if args.delete else None))
+    connection = connection_from(args) if args.profile else job.connection()
+    return make_plan(job.source, job.target_for_today(), options, connection, job=job.name)
 
 
 def _options_from(args: argparse.Namespace, base: Any) -> Any:
@@ -200,7 +218,7 @@ def _options_from(args: argparse.Namespace, base: Any) -> Any:
     from dataclasses import replace
 
     changes: dict[str, Any] = {}
-    if args.delete:
+    if args.delete and not base.delete:
         changes["delete"] = True
     if args.filters:
         changes["filters"] = (*base.filters, *(tuple(f) for f in args.filters))

@@ -30,12 +30,20 @@ class Identity:
         """The user or role part of the ARN, e.g. `user/alice` or `assumed-role/deploy/ci`."""
         return self.arn.split(":", 5)[-1] if self.arn.startswith("arn:") else self.arn
 
-    def to_dict(self) -> dict[str, str]:
-        return {"account": self.account, "arn": self.arn}
+    def to_dict(self) -> dict[str, str | bool]:
+        data: dict[str, str | bool] = {"account": self.account, "arn": self.arn}
+        if not self.verified:
+            data.update(verified=False, note=self.note)
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Identity:
-        return cls(account=data.get("account", ""), arn=data.get("arn", ""))
+        return cls(
+            account=data.get("account", ""),
+            arn=data.get("arn", ""),
+            verified=data.get("verified", True),
+            note=data.get("note", ""),
+        )
 
 
 UNKNOWN = Identity(account="", arn="", verified=False, note="identity not determined")

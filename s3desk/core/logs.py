@@ -29,6 +29,8 @@ def setup_logging(*, verbose: bool = False) -> Path | None:
     console = logging.StreamHandler()
     console.setLevel(logging.DEBUG if verbose else logging.WARNING)
     console.setFormatter(logging.Formatter("s3desk: %(levelname)s: %(message)s"))
+    # A record marked console=False was already shown to the user in plain words.
+    console.addFilter(lambda record: getattr(record, "console", True))
     root.addHandler(console)
     log_file = _file_handler(root)
     root._s3desk_configured = True  # type: ignore[attr-defined]

@@ -161,6 +161,7 @@ class Plan:
     block_reasons: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     version: int = PLAN_VERSION
+    job: str | None = None  # the saved job it was made for, whose credentials apply uses
 
     @property
     def summary(self) -> Summary:
@@ -201,6 +202,7 @@ class Plan:
             "blocked": self.blocked,
             "block_reasons": list(self.block_reasons),
             "warnings": list(self.warnings),
+            "job": self.job,
         }
 
     def to_json(self) -> str:
@@ -223,6 +225,7 @@ class Plan:
             blocked=bool(data.get("blocked")),
             block_reasons=tuple(data.get("block_reasons", ())),
             warnings=tuple(data.get("warnings", ())),
+            job=data.get("job"),
         )
 
 

@@ -54,6 +54,7 @@ def make_plan(
     cancel: threading.Event | None = None,
     hash_cache: HashCache | None = None,
     lister: Lister | None = None,
+    job: str | None = None,
 ) -> Plan:
     """Compare the source folder with the target prefix and return the plan.
 
@@ -81,6 +82,7 @@ def make_plan(
             identity=identity,
             actions=actions,
             warnings=tuple(scanned.warnings + builder.warnings),
+            job=job,
         ),
         remote_count=len(remote),
     )
@@ -105,7 +107,7 @@ def identify(connection: Connection) -> Identity:
     except S3DeskError as exc:
         if exc.code != "NoSTS":
             raise
-        logger.warning("identity not verified: %s", exc.message)
+        logger.warning("identity not verified: %s", exc.message, extra={"console": False})
         return unverified_identity(connection)
 
 
@@ -373,7 +375,7 @@ class _Builder:
 
     def _warn(self, where: str, message: str) -> None:
         self.warnings.append(f"{where}: {message}")
-        logger.warning("%s: %s", where, message)
+        logger.warning("%s: %s", where, message, extra={"console": False})
 
 
 def unmatchable(relative: str) -> bool:

@@ -182,4 +182,5 @@ class _Walk:
 
     def _warn(self, relative: str, message: str) -> None:
         self.result.warnings.append(f"{relative}: {message}")
-        logger.warning("%s: %s", relative, message)
+        # Every front end shows plan warnings; the log file keeps them too.
+        logger.warning("%s: %s", relative, message, extra={"console": False})
