@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except S3DeskError as exc:
         print(f"s3desk: {exc}", file=sys.stderr)
         logger.error("%s", exc, extra={"console": False})
-        return EXIT_ERROR
+        return EXIT_BLOCKED if exc.code == "Blocked" else EXIT_ERROR
     except KeyboardInterrupt:
         print("s3desk: interrupted", file=sys.stderr)
         return 130

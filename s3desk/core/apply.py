@@ -79,7 +79,7 @@ class Blocked(S3DeskError):
         super().__init__(
             "Plan blocked by a guard",
             f"{'; '.join(plan.block_reasons)}. Nothing was written. To apply it anyway, confirm "
-            f"the number of deletes ({deletes}).",
+            f"the number of deletes ({deletes}; on the command line: --allow-deletes {deletes}).",
             code="Blocked",
         )
 
