@@ -65,9 +65,9 @@ def make_plan(
     check_options(options)
     root = resolve_source(source)
     connection = connection.for_endpoint(target.endpoint_url, target.region)
-    client = make_client(connection)
-    identity = identity or identify(connection)
-    scanned, remote = _scan_and_list(root, target, options, client, lister or list_prefix)
+    scanned, client, remote, identity = _gather(
+        root, target, options, connection, identity, lister or list_prefix
+    )
     _raise_if_cancelled(cancel)
     _refuse_empty_source(scanned, remote, target, options)
     cache = hash_cache if hash_cache is not None else HashCache()
@@ -111,20 +111,36 @@ def identify(connection: Connection) -> Identity:
         return unverified_identity(connection)
 
 
-def _scan_and_list(
-    root: str, target: Target, options: Options, client: Any, lister: Lister
-) -> tuple[ScanResult, list[RemoteObject]]:
-    """Scan while the listing runs on another thread."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="s3desk-list") as pool:
-        listing = pool.submit(lambda: list(lister(client, target)))
-        try:
-            scanned = scan(root, Filters(options.filters), follow_symlinks=options.follow_symlinks)
-        finally:
-            remote = _listing_result(listing, target)
-    return scanned, remote
+def _gather(
+    root: str,
+    target: Target,
+    options: Options,
+    connection: Connection,
+    identity: Identity | None,
+    lister: Lister,
+) -> tuple[ScanResult, Any, list[RemoteObject], Identity]:
+    """Scan the source while the identity and the listing are fetched on other threads.
+
+    A scan error wins over the others (it is raised before their results are read); then an
+    identity error, which says more about credentials than a refused listing does.
+    """
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="s3desk-plan") as pool:
+        listing = pool.submit(_list_remote, connection, target, lister)
+        who = pool.submit(identify, connection) if identity is None else None
+        scanned = scan(root, Filters(options.filters), follow_symlinks=options.follow_symlinks)
+        identity = identity or who.result()  # type: ignore[union-attr]
+        client, remote = _listing_result(listing, target)
+    return scanned, client, remote, identity
 
 
-def _listing_result(listing: Any, target: Target) -> list[RemoteObject]:
+def _list_remote(
+    connection: Connection, target: Target, lister: Lister
+) -> tuple[Any, list[RemoteObject]]:
+    client = make_client(connection)
+    return client, list(lister(client, target))
+
+
+def _listing_result(listing: Any, target: Target) -> tuple[Any, list[RemoteObject]]:
     try:
         return listing.result()
     except S3DeskError:
