@@ -78,6 +78,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("s3desk: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`s3desk policy ... | head`): stop quietly, as other tools do.
+        sys.stderr.close()
+        return EXIT_OK
     except Exception as exc:
         logger.exception("unexpected error", extra={"console": False})
         print(f"s3desk: {explain(exc)}", file=sys.stderr)
