@@ -27,6 +27,7 @@ from s3desk.core.errors import S3DeskError, explain
 from s3desk.core.listing import list_prefix
 from s3desk.core.plan import Action, Headers, Op, Plan
 from s3desk.core.session import Connection, make_client
+from s3desk.core.wire import WireClient, WrongRoute, wire_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -153,6 +154,10 @@ class _Run:
         self.bytes_total = sum(a.size or 0 for a in changes if a.op in (Op.UPLOAD, Op.UPDATE))
         self.files_done = 0
         self.bytes_done = 0
+        # HEAD, PUT and DELETE of single objects go through the wire client when it can stand
+        # in for botocore; multipart uploads and copies stay on botocore.
+        self.wire: WireClient | None = None
+        self.wire_checked = False
 
     def execute(self) -> tuple[ActionResult, ...]:
         writes = [a for a in self.plan.actions if a.op in (Op.UPLOAD, Op.UPDATE, Op.METADATA)]
@@ -173,8 +178,36 @@ class _Run:
     def _run_all(self, actions: list[Action], step) -> list[ActionResult]:  # type: ignore[no-untyped-def]
         if not actions:
             return []
-        with ThreadPoolExecutor(WRITE_WORKERS, thread_name_prefix="s3desk-apply") as pool:
-            return list(pool.map(lambda a: self._guarded(a, step), actions))
+        self._open_wire()
+        try:
+            with ThreadPoolExecutor(WRITE_WORKERS, thread_name_prefix="s3desk-apply") as pool:
+                return list(pool.map(lambda a: self._guarded(a, step), actions))
+        finally:
+            if self.wire is not None:
+                self.wire.close()  # each worker thread's connection ends with the pool
+
+    def _open_wire(self) -> None:
+        if self.wire_checked:
+            return
+        self.wire_checked = True
+        if not wire_enabled():
+            return
+        try:
+            self.wire = WireClient.for_client(self.client, self.bucket)
+        except Exception as exc:
+            logger.warning("fast request path unavailable (%s); using botocore", exc)
+
+    def _send(self, wire_call: Callable[[WireClient], Any], boto_call: Callable[[], Any]) -> Any:
+        """One request through the wire client, or botocore when it is off or the server
+        redirects (botocore follows a bucket's region; the wire client does not)."""
+        wire = self.wire
+        if wire is not None:
+            try:
+                return wire_call(wire)
+            except WrongRoute as exc:
+                logger.info("server redirected (%s); sending the rest through botocore", exc)
+                self.wire = None
+        return boto_call()
 
     def _guarded(self, action: Action, step) -> ActionResult:  # type: ignore[no-untyped-def]
         if self.cancel.is_set():
@@ -182,7 +215,7 @@ class _Run:
         try:
             outcome, message = step(action)
         except Exception as exc:
-            outcome, message = _failure(exc, action)
+            outcome, message = _failure(exc, action, self.bucket)
         return self._finish(action, outcome, message)
 
     def _finish(self, action: Action, outcome: Outcome, error: str = "") -> ActionResult:
@@ -247,12 +280,16 @@ class _Run:
     def _head(self, key: str) -> tuple[HeadInfo | None, bool]:
         """(info, missing). A 403 is 'unknown', never 'absent'."""
         try:
-            reply = self.client.head_object(Bucket=self.bucket, Key=key)
+            reply = self._send(
+                lambda wire: wire.head_object(key),
+                lambda: self.client.head_object(Bucket=self.bucket, Key=key),
+            )
         except Exception as exc:
             status = getattr(exc, "response", {}).get("ResponseMetadata", {}).get("HTTPStatusCode")
             if status == 404:
                 return None, True
-            raise
+            operation = f"s3:GetObject on {_arn(self.bucket, key)}, for the check before writing"
+            raise explain(exc, operation=operation, bucket=self.bucket) from exc
         return HeadInfo.from_response(reply), False
 
     def _put(self, action: Action, path: str) -> tuple[Outcome, str]:
@@ -262,13 +299,14 @@ class _Run:
         if changed:
             return Outcome.CHANGED, changed
         digest = hashlib.md5(body).digest()
-        self.client.put_object(
-            Bucket=self.bucket,
-            Key=action.key,
-            Body=body,
-            ContentMD5=base64.b64encode(digest).decode(),
+        args = {
+            "ContentMD5": base64.b64encode(digest).decode(),
             **_condition(action),
             **_header_args(action.headers),
+        }
+        self._send(
+            lambda wire: wire.put_object(action.key, body, **args),
+            lambda: self.client.put_object(Bucket=self.bucket, Key=action.key, Body=body, **args),
         )
         return Outcome.DONE, ""
 
@@ -348,8 +386,12 @@ class _Run:
             conflict = self._remote_change(action)
             if conflict:
                 return Outcome.CONFLICT, conflict
-        self.client.delete_object(
-            Bucket=self.bucket, Key=action.key, IfMatch=f'"{action.remote_etag}"'
+        condition = f'"{action.remote_etag}"'
+        self._send(
+            lambda wire: wire.delete_object(action.key, IfMatch=condition),
+            lambda: self.client.delete_object(
+                Bucket=self.bucket, Key=action.key, IfMatch=condition
+            ),
         )
         return Outcome.DONE, ""
 
@@ -400,14 +442,28 @@ def _md5_of(path: str) -> str:
         return hashlib.file_digest(handle, "md5").hexdigest()
 
 
-def _failure(exc: Exception, action: Action) -> tuple[Outcome, str]:
+def _failure(exc: Exception, action: Action, bucket: str) -> tuple[Outcome, str]:
     response = getattr(exc, "response", None) or {}
     code = str(response.get("Error", {}).get("Code", ""))
     status = str(response.get("ResponseMetadata", {}).get("HTTPStatusCode", ""))
     if code in PRECONDITION_CODES or status in ("412", "409"):
         return Outcome.CONFLICT, "the object changed in the bucket after the dry run"
-    error = explain(exc, operation=f"{action.op} {action.key}")
+    operation = f"{IAM_ACTIONS[action.op]} on {_arn(bucket, action.key)}"
+    error = explain(exc, operation=operation, bucket=bucket)
     return Outcome.FAILED, f"{error.title}: {error.message}"
+
+
+# The IAM action each kind of write needs (a metadata copy reads the object too).
+IAM_ACTIONS = {
+    Op.UPLOAD: "s3:PutObject",
+    Op.UPDATE: "s3:PutObject",
+    Op.METADATA: "s3:PutObject and s3:GetObject",
+    Op.DELETE: "s3:DeleteObject",
+}
+
+
+def _arn(bucket: str, key: str) -> str:
+    return f"arn:aws:s3:::{bucket}/{key}"
 
 
 def _prefix_total(client: Any, plan: Plan) -> tuple[int | None, int | None]:

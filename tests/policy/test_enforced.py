@@ -167,12 +167,6 @@ def test_raw_refusals_and_their_explanation_name_the_action(enforced: EnforcedSe
     assert "does not need s3:PutObject on arn:aws:s3:::demo-bucket/other/x.png" in text
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="apply words a refusal as 'upload KEY', not as the IAM action that was refused: on "
-    "a custom endpoint the HeadObject check (s3:GetObject) is refused first, elsewhere "
-    "s3:PutObject; core/apply.py should pass that action as `operation` (see the report)",
-)
 def test_apply_refusal_message_names_the_iam_action(
     enforced: EnforcedServer, tmp_path: Path
 ) -> None:
