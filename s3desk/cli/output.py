@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
+from s3desk.core.errors import UsageError
 from s3desk.core.plan import Op, Plan
 
 MARKS = {
@@ -16,6 +18,15 @@ MARKS = {
     Op.SKIP: "same",
 }
 ORDER = {Op.DELETE: 0, Op.CONFLICT: 1, Op.UPDATE: 2, Op.METADATA: 3, Op.UPLOAD: 4, Op.SKIP: 5}
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def shown(text: str) -> str:
+    """Text safe for a terminal: control characters in a key or file name (an escape
+    sequence, a carriage return, a newline) are written as \\xNN, never obeyed."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 def human_bytes(size: int | None) -> str:
@@ -49,15 +60,15 @@ def print_plan(plan: Plan, *, show_unchanged: bool) -> None:
         print(f"Who:   {identity.arn}  (account {identity.account})")
     else:
         print(f"Who:   {identity.arn or 'unknown'}  (not verified: {identity.note})")
-    print(f"Where: {plan.target.url}  ({plan.target.endpoint_url or 'AWS'})")
-    print(f"From:  {plan.source}")
+    print(f"Where: {shown(plan.target.url)}  ({plan.target.endpoint_url or 'AWS'})")
+    print(f"From:  {shown(plan.source)}")
     rows = [a for a in plan.actions if show_unchanged or a.op is not Op.SKIP]
     rows.sort(key=lambda a: ORDER[a.op])
     for action in rows:
         size = human_bytes(action.size if action.size is not None else action.remote_size)
-        print(f"  {MARKS[action.op]:<8} {action.key}  [{size}]  {action.reason}")
+        print(f"  {MARKS[action.op]:<8} {shown(action.key)}  [{size}]  {shown(action.reason)}")
     for warning in plan.warnings:
-        print(f"  warning: {warning}")
+        print(f"  warning: {shown(warning)}")
     print(summary_line(plan) + f"; {plan.summary.skip} unchanged")
     if plan.blocked:
         print("BLOCKED: " + "; ".join(plan.block_reasons))
@@ -65,17 +76,22 @@ def print_plan(plan: Plan, *, show_unchanged: bool) -> None:
 
 
 def confirm(plan: Plan) -> bool:
+    """Ask on the terminal. Without one, refuse: a script must say --yes.
+
+    Raises:
+        UsageError: standard input is not a terminal.
+    """
     if not sys.stdin.isatty():
-        print("Not a terminal: pass --yes to apply without asking.", file=sys.stderr)
-        return False
-    answer = input(f"Apply {len(plan.changes)} changes to {plan.target.url}? [y/N] ")
+        raise UsageError("Not applied: standard input is not a terminal. Pass --yes to apply "
+                         "without asking.")  # fmt: skip
+    answer = input(f"Apply {len(plan.changes)} changes to {shown(plan.target.url)}? [y/N] ")
     return answer.strip().lower() in ("y", "yes")
 
 
 def print_result(plan: Plan, result: Any) -> None:
     for item in result.results:
         note = f"  ({item.error})" if item.error else ""
-        print(f"  {item.outcome:<20} {item.action.op:<8} {item.action.key}{note}")
+        print(f"  {item.outcome:<20} {item.action.op:<8} {shown(item.action.key)}{shown(note)}")
     counts = {}
     for item in result.results:
         counts[str(item.outcome)] = counts.get(str(item.outcome), 0) + 1
@@ -83,7 +99,8 @@ def print_result(plan: Plan, result: Any) -> None:
     print(f"Guarantee: {result.guarantee}")
     if result.prefix_objects is not None:
         print(
-            f"{plan.target.url} now holds {result.prefix_objects} objects, "
+            f"{plan.target.url} now holds {result.prefix_objects} "
+            f"object{'' if result.prefix_objects == 1 else 's'}, "
             f"{human_bytes(result.prefix_bytes)}"
         )
 

@@ -12,7 +12,7 @@ from s3desk.core.errors import UsageError
 
 logger = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_BLOCKED, EXIT_INCOMPLETE = 0, 3, 4
+EXIT_OK, EXIT_DECLINED, EXIT_BLOCKED, EXIT_INCOMPLETE = 0, 1, 3, 4
 
 
 def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
@@ -125,6 +125,16 @@ def run_plan(args: argparse.Namespace) -> int:
     return EXIT_BLOCKED if plan.blocked else EXIT_OK
 
 
+def _same_endpoint(args: argparse.Namespace, pinned: str | None, owner: str) -> None:
+    """--endpoint-url may not silently differ from the endpoint a plan or job names."""
+    given = (args.endpoint_url or "").rstrip("/")
+    if given and given != (pinned or ""):
+        raise UsageError(
+            f"{owner} names the endpoint {pinned or 'AWS'}, but --endpoint-url {given} was "
+            f"given. Leave --endpoint-url out, or change {owner}."
+        )
+
+
 def _remember_plan(plan: Any, path: str) -> None:
     if plan.job:
         from s3desk.core.jobs import record_plan
@@ -136,6 +146,7 @@ def run_apply(args: argparse.Namespace) -> int:
     from s3desk.core.plan import load_plan
 
     plan = load_plan(args.plan_file)
+    _same_endpoint(args, plan.target.endpoint_url, "the plan")
     output.print_plan(plan, show_unchanged=False)
     return apply_reviewed(plan, args)
 
@@ -156,7 +167,7 @@ def apply_reviewed(plan: Any, args: argparse.Namespace) -> int:
         return EXIT_OK
     if not args.yes and not output.confirm(plan):
         print("Not applied.")
-        return EXIT_OK
+        return EXIT_DECLINED
     progress = output.ProgressBar() if sys.stderr.isatty() else None
     result = apply_plan(
         plan,
@@ -208,6 +219,7 @@ def _plan_for_job(args: argparse.Namespace) -> Any:
     if args.source or args.destination:
         raise UsageError("With --job, the job names the source and the destination.")
     job = load_job(args.job)
+    _same_endpoint(args, job.target.endpoint_url, f"the job {job.name}")
     options = _options_from(args, job.options(delete=True if args.delete else None))
     connection = connection_from(args) if args.profile else job.connection()
     return make_plan(job.source, job.target_for_today(), options, connection, job=job.name)

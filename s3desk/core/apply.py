@@ -18,14 +18,16 @@ import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
 from s3desk.core.compare import MD5_METADATA, MULTIPART_THRESHOLD, PART_SIZE, HeadInfo
 from s3desk.core.errors import S3DeskError, explain
+from s3desk.core.identity import identify
 from s3desk.core.listing import list_prefix
 from s3desk.core.plan import Action, Headers, Op, Plan
+from s3desk.core.review import check_identity, check_plan_shape, guard_reasons, inside_source
 from s3desk.core.session import Connection, make_client
 from s3desk.core.wire import WireClient, WrongRoute, wire_enabled
 
@@ -109,6 +111,7 @@ def apply_plan(
     """
     check_applicable(plan, allow_deletes)
     connection = connection.for_endpoint(plan.target.endpoint_url, plan.target.region)
+    check_identity(plan.identity, identify(connection))
     run = _Run(plan, make_client(connection), on_progress, on_result, cancel)
     results = run.execute()
     objects, size = _prefix_total(run.client, plan)
@@ -123,11 +126,15 @@ def apply_plan(
 
 
 def check_applicable(plan: Plan, allow_deletes: int | None) -> None:
-    """Refuse a blocked plan without the right delete count, and an append-only job's
-    overwrites or deletes, before anything is written."""
-    if plan.blocked and allow_deletes != plan.summary.delete:
+    """Refuse, before anything is written: a plan whose guards block it (computed again from
+    its actions, never read from the file) without the right delete count; keys outside the
+    target or files outside the source; an append-only job's overwrites or deletes."""
+    reasons = guard_reasons(plan)
+    if (plan.blocked or reasons) and allow_deletes != plan.summary.delete:
+        plan = replace(plan, blocked=True, block_reasons=tuple(reasons or plan.block_reasons))
         logger.warning("apply refused: plan blocked (%s)", "; ".join(plan.block_reasons))
         raise Blocked(plan)
+    check_plan_shape(plan)
     if plan.options.create_only and any(
         a.op in (Op.UPDATE, Op.METADATA, Op.DELETE) for a in plan.actions
     ):
@@ -254,12 +261,16 @@ class _Run:
     def _local_change(self, action: Action) -> str:
         """Stat the file again: it must be exactly as it was when the plan was reviewed."""
         path = os.path.join(self.plan.source, action.path or "")
+        if not self.plan.options.follow_symlinks and not inside_source(self.plan.source, path):
+            return "the file is now a link pointing outside the source; make a new dry run"
         try:
             info = os.stat(path)
         except OSError as exc:
             return f"the file is gone or unreadable ({exc.strerror}); make a new dry run"
-        if info.st_size != action.size or (
-            action.mtime_ns is not None and info.st_mtime_ns != action.mtime_ns
+        if (
+            info.st_size != action.size
+            or (action.mtime_ns is not None and info.st_mtime_ns != action.mtime_ns)
+            or (action.ctime_ns is not None and info.st_ctime_ns != action.ctime_ns)
         ):
             return "the file changed after the dry run; make a new dry run"
         return ""

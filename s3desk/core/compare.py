@@ -138,7 +138,7 @@ def _compare_multipart(
     candidates = part_size_candidates(local.size, parts, PART_SIZE) if parts else []
     if candidates:
         etags = hasher.multipart_etag(
-            local.abspath, local.size, local.mtime_ns, local.inode, candidates
+            local.abspath, local.size, local.stamp_ns, local.inode, candidates
         )
         for part_size, etag in etags.items():
             if etag == remote.etag:
@@ -169,4 +169,4 @@ def _size_and_time(
 
 
 def _md5(local: LocalFile, hasher: Hasher) -> str:
-    return hasher.md5(local.abspath, local.size, local.mtime_ns, local.inode)
+    return hasher.md5(local.abspath, local.size, local.stamp_ns, local.inode)

@@ -161,6 +161,13 @@ def explain(exc: BaseException, *, operation: str = "", bucket: str = "") -> S3D
             ". Check the endpoint URL and the network.",
             code="EndpointUnreachable",
         )
+    if isinstance(exc, bex.SSLError) and "WRONG_VERSION_NUMBER" in str(exc).upper():
+        return S3DeskError(
+            "Endpoint does not speak HTTPS",
+            "The endpoint answered, but not over TLS. If it is a plain HTTP server, use an "
+            "http:// endpoint URL.",
+            code="SSLError",
+        )
     if isinstance(exc, bex.SSLError):
         return S3DeskError(
             "TLS certificate refused",

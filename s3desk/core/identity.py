@@ -68,6 +68,17 @@ def who_am_i(connection: Connection) -> Identity:
     return identity
 
 
+def identify(connection: Connection) -> Identity:
+    """Who the credentials are; on a server without STS, the access key id, unverified."""
+    try:
+        return who_am_i(connection)
+    except S3DeskError as exc:
+        if exc.code != "NoSTS":
+            raise
+        logger.warning("identity not verified: %s", exc.message, extra={"console": False})
+        return unverified_identity(connection)
+
+
 def unverified_identity(connection: Connection) -> Identity:
     """The identity to record on a server without STS: the access key id, marked unverified."""
     session = connection.session()

@@ -297,8 +297,8 @@ class Job:
                 + ", ".join(_STORAGE_CLASSES)
                 + "."
             )
-        if self.max_delete < 0:
-            raise UsageError("The delete limit cannot be negative.")
+        if not 0 <= self.max_delete <= 1_000_000_000:
+            raise UsageError("The delete limit must be between 0 and 1,000,000,000.")
         problem = header_values_problem(self.cache_control, self.content_type)
         if problem:
             raise UsageError(f"Job {self.name}: {problem}.")

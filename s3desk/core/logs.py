@@ -5,9 +5,11 @@ Nothing is logged that is a secret or a presigned URL's query string.
 
 from __future__ import annotations
 
+import copy
 import logging
 import logging.handlers
 import os
+import re
 from pathlib import Path
 
 from s3desk.core import paths
@@ -15,6 +17,18 @@ from s3desk.core import paths
 logger = logging.getLogger(__name__)
 
 NOISY = ("botocore", "boto3", "s3transfer", "urllib3", "werkzeug", "moto")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+class SafeFormatter(logging.Formatter):
+    """One record, one line: control characters from keys and file names are escaped, so a
+    name cannot forge log lines or move a terminal's cursor."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        safe = copy.copy(record)
+        safe.msg = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", record.getMessage())
+        safe.args = None
+        return super().format(safe)
 
 
 def setup_logging(*, verbose: bool = False) -> Path | None:
@@ -28,7 +42,7 @@ def setup_logging(*, verbose: bool = False) -> Path | None:
         logging.getLogger(name).setLevel(logging.WARNING)
     console = logging.StreamHandler()
     console.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    console.setFormatter(logging.Formatter("s3desk: %(levelname)s: %(message)s"))
+    console.setFormatter(SafeFormatter("s3desk: %(levelname)s: %(message)s"))
     # A record marked console=False was already shown to the user in plain words.
     console.addFilter(lambda record: getattr(record, "console", True))
     root.addHandler(console)
@@ -50,6 +64,6 @@ def _file_handler(root: logging.Logger) -> Path | None:
         logger.warning("cannot write the log file in %s", folder)
         return None
     handler.setLevel(logging.INFO)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(SafeFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     return path

@@ -64,6 +64,7 @@ class Action:
     remote_etag: str | None = None
     reason: str = ""
     mtime_ns: int | None = None
+    ctime_ns: int | None = None
     md5: str | None = None
     headers: Headers = field(default_factory=Headers)
 
@@ -79,6 +80,8 @@ class Action:
         }
         if self.mtime_ns is not None:
             data["mtime_ns"] = self.mtime_ns
+        if self.ctime_ns is not None:
+            data["ctime_ns"] = self.ctime_ns
         if self.md5:
             data["md5"] = self.md5
         if self.headers.to_dict():
@@ -87,6 +90,9 @@ class Action:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Action:
+        for name in ("size", "remote_size", "mtime_ns", "ctime_ns"):
+            if data.get(name) is not None and type(data[name]) is not int:
+                raise ValueError(f"{name} of {data.get('key')!r} is not a whole number")
         return cls(
             op=Op(data["op"]),
             key=data["key"],
@@ -96,6 +102,7 @@ class Action:
             remote_etag=data.get("remote_etag"),
             reason=data.get("reason", ""),
             mtime_ns=data.get("mtime_ns"),
+            ctime_ns=data.get("ctime_ns"),
             md5=data.get("md5"),
             headers=Headers(**data.get("headers", {})),
         )
@@ -162,6 +169,7 @@ class Plan:
     warnings: tuple[str, ...] = ()
     version: int = PLAN_VERSION
     job: str | None = None  # the saved job it was made for, whose credentials apply uses
+    remote_objects: int = 0  # objects under the prefix when it was listed (for the guards)
 
     @property
     def summary(self) -> Summary:
@@ -203,6 +211,7 @@ class Plan:
             "block_reasons": list(self.block_reasons),
             "warnings": list(self.warnings),
             "job": self.job,
+            "remote_objects": self.remote_objects,
         }
 
     def to_json(self) -> str:
@@ -226,6 +235,7 @@ class Plan:
             block_reasons=tuple(data.get("block_reasons", ())),
             warnings=tuple(data.get("warnings", ())),
             job=data.get("job"),
+            remote_objects=int(data.get("remote_objects", 0)),
         )
 
 
@@ -245,7 +255,7 @@ def load_plan(path: str | Path) -> Plan:
         return Plan.from_dict(data)
     except FileNotFoundError as exc:
         raise UsageError(f"No plan file at {path}.") from exc
-    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError, AttributeError) as exc:
         if isinstance(exc, UsageError):
             raise
         raise UsageError(f"{path} is not an s3desk plan file ({exc}).") from exc

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -21,16 +22,23 @@ from s3desk.core.compare import MODES, HeadInfo, Verdict, compare
 from s3desk.core.errors import S3DeskError, UsageError, explain
 from s3desk.core.filters import Filters
 from s3desk.core.hashing import HashCache, Hasher
-from s3desk.core.identity import Identity, unverified_identity, who_am_i
+from s3desk.core.identity import Identity, identify
 from s3desk.core.listing import RemoteObject, list_prefix
 from s3desk.core.mime import content_type as guess_content_type
 from s3desk.core.plan import Action, Headers, Op, Options, Plan
+from s3desk.core.review import guard_reasons
 from s3desk.core.scan import LocalFile, ScanResult, resolve_source, scan
 from s3desk.core.session import Connection, make_client
 from s3desk.core.target import MAX_KEY_BYTES, Target
 
 logger = logging.getLogger(__name__)
 
+MAX_DELETE_LIMIT = 1_000_000_000
+_HEADER_TEXT = re.compile(r"^[\x20-\x7e]+$")
+STORAGE_CLASSES = (
+    "STANDARD", "STANDARD_IA", "ONEZONE_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER",
+    "DEEP_ARCHIVE", "REDUCED_REDUNDANCY", "EXPRESS_ONEZONE",
+)  # fmt: skip
 HASH_BATCH = 128
 HEAD_WORKERS = 16
 FUTURE_SLACK_SECONDS = 60
@@ -93,22 +101,19 @@ def make_plan(
 def check_options(options: Options) -> None:
     if options.compare not in MODES:
         raise UsageError(f"--compare must be one of {', '.join(MODES)}, not {options.compare!r}.")
-    if options.max_delete < 0:
-        raise UsageError("--max-delete cannot be negative.")
+    if not 0 <= options.max_delete <= MAX_DELETE_LIMIT:
+        raise UsageError(f"--max-delete must be between 0 and {MAX_DELETE_LIMIT:,}.")
+    for name, value in (("--cache-control", options.cache_control),
+                        ("--content-type", options.content_type)):  # fmt: skip
+        if value and not _HEADER_TEXT.match(value):
+            raise UsageError(f"{name} may hold only printable ASCII on one line.")
+    if options.storage_class and options.storage_class not in STORAGE_CLASSES:
+        raise UsageError(
+            f"--storage-class {options.storage_class!r} is not one of {', '.join(STORAGE_CLASSES)}."
+        )
     if options.create_only and (options.delete or options.delete_excluded):
         raise UsageError("This job is append-only (a backup): it can never delete.")
     Filters(options.filters)
-
-
-def identify(connection: Connection) -> Identity:
-    """Who the plan is made as; on a server without STS, the access key id, unverified."""
-    try:
-        return who_am_i(connection)
-    except S3DeskError as exc:
-        if exc.code != "NoSTS":
-            raise
-        logger.warning("identity not verified: %s", exc.message, extra={"console": False})
-        return unverified_identity(connection)
 
 
 def _gather(
@@ -238,8 +243,9 @@ class _Builder:
             self._warn(obj.key, f"a key ending in '/' holds {obj.size} bytes; left untouched")
         elif unmatchable(relative.rstrip("/")):
             self._warn(obj.key, "no local folder can have this name; left untouched")
-        else:
+        elif self.filters.included(relative) and self.filters.included(relative.rstrip("/")):
             remote.markers.append(obj)
+        # An excluded marker is left alone, like any excluded object.
 
     def _conflicts(self, remote: _Remote) -> list[Action]:
         actions = [
@@ -447,6 +453,7 @@ def _local_action(op: Op, key: str, local: LocalFile, reason: str, headers: Head
         size=local.size,
         reason=reason,
         mtime_ns=local.mtime_ns,
+        ctime_ns=local.ctime_ns,
         headers=headers,
     )
 
@@ -463,6 +470,7 @@ def _pair_action(
         remote_etag=obj.etag,
         reason=reason,
         mtime_ns=local.mtime_ns,
+        ctime_ns=local.ctime_ns,
         md5=verdict.md5 if verdict else None,
     )
 
@@ -487,23 +495,13 @@ def _with_headers(action: Action, headers: Headers) -> Action:
 
 def _with_guards(plan: Plan, *, remote_count: int) -> Plan:
     """Block a plan whose deletes exceed --max-delete or half of the objects under the prefix."""
-    deletes = plan.summary.delete
-    reasons = []
-    if deletes > plan.options.max_delete:
-        reasons.append(f"{deletes} deletes is more than --max-delete {plan.options.max_delete}")
-    if remote_count and deletes * 2 > remote_count:
-        share = round(100 * deletes / remote_count)
-        counted = (
-            f"{deletes} objects"
-            if deletes == remote_count
-            else (f"{deletes} of {remote_count} objects")
-        )
-        reasons.append(f"this plan deletes {share}% of the destination ({counted})")
+    plan = replace(plan, remote_objects=remote_count)
+    reasons = guard_reasons(plan)
     if not reasons:
         return plan
     for reason in reasons:
         logger.warning("plan blocked: %s", reason)
-    return Plan(**{**plan.__dict__, "blocked": True, "block_reasons": tuple(reasons)})
+    return replace(plan, blocked=True, block_reasons=tuple(reasons))
 
 
 def _log_plan(plan: Plan) -> None:

@@ -29,6 +29,13 @@ class LocalFile:
     size: int
     mtime_ns: int
     inode: int
+    ctime_ns: int = 0
+
+    @property
+    def stamp_ns(self) -> int:
+        """The later of mtime and ctime: a rewrite that puts the old mtime back still moves
+        ctime, so hashes cached under this stamp go stale with any change of content."""
+        return max(self.mtime_ns, self.ctime_ns)
 
 
 @dataclass
@@ -93,6 +100,14 @@ def scan(
     return walk.result
 
 
+def _not_utf8(name: str) -> bool:
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
 class _Walk:
     def __init__(self, root: str, filters: Filters, follow_symlinks: bool) -> None:
         self.root = root
@@ -113,6 +128,12 @@ class _Walk:
                     stack.append(child)
 
     def _visit(self, entry: os.DirEntry[str], prefix: str, chain: tuple[str, ...]):  # type: ignore[no-untyped-def]
+        if _not_utf8(entry.name):
+            shown = entry.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+            self._warn(
+                prefix + shown, "the name is not valid UTF-8, so it cannot be a key; skipped"
+            )
+            return None
         relative = prefix + unicodedata.normalize("NFC", entry.name)
         try:
             if entry.is_symlink():
@@ -168,7 +189,7 @@ class _Walk:
             return
         disk_path = path[len(self.root) + 1 :].replace(os.sep, "/")
         self.result.files[relative] = LocalFile(
-            relative, path, disk_path, info.st_size, info.st_mtime_ns, info.st_ino
+            relative, path, disk_path, info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns
         )
 
     def _unreadable(self, relative: str, exc: OSError) -> None:

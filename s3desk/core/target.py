@@ -90,6 +90,7 @@ class Target:
     def __post_init__(self) -> None:
         validate_bucket(self.bucket)
         object.__setattr__(self, "prefix", normalize_prefix(self.prefix))
+        check_region(self.region)
         if self.endpoint_url:
             object.__setattr__(self, "endpoint_url", _check_endpoint(self.endpoint_url))
 
@@ -137,10 +138,28 @@ def is_custom_endpoint(endpoint_url: str | None) -> bool:
 
 
 def _check_endpoint(url: str) -> str:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError as exc:
+        raise UsageError(f"Endpoint {url!r} is not a URL like https://host:port.") from exc
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"Endpoint {url!r} is not a URL like https://host:port.")
+    if parts.username or parts.password:
+        raise UsageError("Put credentials in a profile or the keyring, never in the endpoint URL.")
+    if parts.path.strip("/") or parts.query or parts.fragment:
+        raise UsageError(f"Endpoint {url!r} may not have a path or query: use https://host:port.")
     return url.rstrip("/")
+
+
+_REGION = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+
+
+def check_region(region: str | None) -> str | None:
+    """A region name such as eu-west-1 (S3-compatible servers use names of their own)."""
+    if region and not _REGION.match(region):
+        raise UsageError(f"Region {region!r} is not a region name like eu-west-1.")
+    return region
 
 
 def parse_s3_url(url: str, *, region: str | None = None, endpoint_url: str | None = None) -> Target:

@@ -92,6 +92,9 @@ def run_window(args: argparse.Namespace) -> int:
     from s3desk.gui.sync_form import FormValues
     from s3desk.gui.window import MainWindow
 
+    problem = display_problem()
+    if problem:
+        raise S3DeskError("No display", problem, code="NoDisplay")
     app = ensure_app()
     window = MainWindow()
     window.fill(
@@ -103,6 +106,19 @@ def run_window(args: argparse.Namespace) -> int:
     )
     window.show()
     return _exec(app)
+
+
+def display_problem() -> str:
+    """Why a window cannot open here, or ''. Without it Qt aborts the process."""
+    if not sys.platform.startswith("linux") or os.environ.get("QT_QPA_PLATFORM"):
+        return ""
+    if os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"):
+        return ""
+    return (
+        "There is no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is "
+        "set). Run it on a desktop, under xvfb-run, or try `s3desk demo --screenshot "
+        "review.png`, which needs no display."
+    )
 
 
 def _exec(app) -> int:  # type: ignore[no-untyped-def]
@@ -123,6 +139,9 @@ def run_demo(args: argparse.Namespace) -> int:
     if screenshot:
         # No display needed: draw offscreen unless the caller chose a platform.
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    problem = "" if screenshot else display_problem()
+    if problem:
+        raise S3DeskError("No display", problem, code="NoDisplay")
     app = ensure_app()
     if screenshot:
         check_fonts()

@@ -29,6 +29,8 @@ STYLES = {
     IdentityState.UNVERIFIED: ("#fff3cd", "#5c4300", "#e0b341"),
     IdentityState.UNKNOWN: ("#fbdada", "#7f0000", "#d32f2f"),
 }
+# A job marked production: red whatever the identity state, so nobody mistakes it for staging.
+PRODUCTION_STYLE = ("#f8d0d0", "#7f0000", "#c62828")
 
 
 class IdentityBar(QFrame):
@@ -42,6 +44,7 @@ class IdentityBar(QFrame):
         self.problem = ""
         self._values = FormValues()
         self._resolved_region: str | None = None
+        self.production = False
         self.who_label = QLabel(self)
         self.who_label.setTextFormat(Qt.TextFormat.RichText)
         self.who_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -74,6 +77,11 @@ class IdentityBar(QFrame):
         self.state, self.identity, self.problem = IdentityState.UNKNOWN, None, problem
         self._render()
 
+    def set_production(self, production: bool) -> None:
+        """Mark the target as production (a job's flag): the bar turns red and says so."""
+        self.production = production
+        self._render()
+
     def set_resolved_region(self, region: str | None) -> None:
         """The region the profile resolves to, shown when the form leaves it empty."""
         self._resolved_region = region
@@ -88,7 +96,7 @@ class IdentityBar(QFrame):
         return self.who_label.text()
 
     def _render(self) -> None:
-        background, foreground, border = STYLES[self.state]
+        background, foreground, border = PRODUCTION_STYLE if self.production else STYLES[self.state]
         self.setStyleSheet(
             f"#identityBar {{ background: {background}; border: 2px solid {border};"
             f" border-radius: 6px; }} #identityBar QLabel {{ color: {foreground}; }}"
@@ -98,6 +106,12 @@ class IdentityBar(QFrame):
         self.setAccessibleName(f"{self.who_label.text()} — {self.where_label.text()}")
 
     def _who_html(self) -> str:
+        who = self._identity_html()
+        if self.production:
+            return self.tr("<b>PRODUCTION</b><br>{who}").format(who=who)
+        return who
+
+    def _identity_html(self) -> str:
         if self.state is IdentityState.CHECKING:
             return self.tr("<b>Checking who you are…</b>")
         if self.state is IdentityState.UNKNOWN:

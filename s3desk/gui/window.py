@@ -72,7 +72,7 @@ def default_applier(*args: Any, **kwargs: Any) -> Any:
 
 
 def default_identify(connection: Connection) -> Identity:
-    from s3desk.core.planner import identify
+    from s3desk.core.identity import identify
 
     return identify(connection)
 
@@ -387,6 +387,7 @@ class MainWindow(QMainWindow):
             self.tabs.setCurrentWidget(self.splitter)
             return
         logger.info("job chosen: %s", job.name)
+        self.identity_bar.set_production(bool(getattr(job, "production", False)))
         if self.permissions_view is not None:
             try:
                 self.permissions_view.set_job(job)  # type: ignore[attr-defined]

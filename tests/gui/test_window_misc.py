@@ -177,3 +177,16 @@ def test_worker_turns_every_failure_into_an_error_for_people(qtbot, exc) -> None
     assert isinstance(failures[0], S3DeskError)
     assert failures[0].title and failures[0].message
     assert not task.running
+
+
+def test_a_production_job_turns_the_identity_bar_red(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from s3desk.gui.identity_bar import PRODUCTION_STYLE, IdentityBar
+
+    bar = IdentityBar()
+    qtbot.addWidget(bar)
+    assert PRODUCTION_STYLE[0] not in bar.styleSheet()
+    bar.set_production(True)
+    assert PRODUCTION_STYLE[0] in bar.styleSheet()
+    assert "PRODUCTION" in bar.who_text()
+    bar.set_production(False)
+    assert "PRODUCTION" not in bar.who_text()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,8 +68,8 @@ def test_apply_without_yes_and_without_a_terminal_writes_nothing(filled, tmp_pat
     plan_file = tmp_path / "plan.json"
     s3desk(server, "plan", str(source), f"s3://{BUCKET}/site/", "-o", str(plan_file))
     applied = s3desk(server, "apply", str(plan_file))
-    assert applied.returncode == 0
-    assert "Not applied" in applied.stdout
+    assert applied.returncode == 2  # a script that forgot --yes must not look successful
+    assert "Not applied" in applied.stderr and "--yes" in applied.stderr
     keys = [o["Key"] for o in server.client().list_objects_v2(Bucket=BUCKET)["Contents"]]
     assert "site/index.html" not in keys
 
@@ -89,6 +91,30 @@ def test_usage_errors_exit_2_with_one_plain_message(filled, args, message) -> No
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_endpoint_url_that_differs_from_the_plan_is_refused(filled, tmp_path) -> None:
+    server, source = filled
+    plan_file = tmp_path / "plan.json"
+    s3desk(server, "plan", str(source), f"s3://{BUCKET}/site/", "-o", str(plan_file))
+    other = subprocess.run(
+        [sys.executable, "-m", "s3desk", "--endpoint-url", "http://127.0.0.1:9", "apply",
+         str(plan_file), "--yes"],
+        capture_output=True, text=True, env=server.env(), timeout=120,
+    )  # fmt: skip
+    assert other.returncode == 2
+    assert "names the endpoint" in other.stderr
+
+
+def test_control_characters_in_keys_are_shown_escaped(filled, tmp_path) -> None:
+    server, source = filled
+    server.client().put_object(
+        Bucket=BUCKET, Key="site/data.db\x1b[2K\r  upload   site/new.html", Body=b"x"
+    )
+    made = s3desk(server, "plan", str(source), f"s3://{BUCKET}/site/", "--delete",
+                  "--max-delete", "99")  # fmt: skip
+    assert "\x1b" not in made.stdout and "\r" not in made.stdout
+    assert "site/data.db\\x1b[2K\\x0d" in made.stdout
 
 
 def test_missing_source_exits_1_naming_it(filled, tmp_path) -> None:

@@ -19,7 +19,9 @@ from s3desk.core.session import Connection
 from s3desk.core.target import Target
 
 BUCKET = "test-bucket"
-IDENTITY = Identity(account="123456789012", arn="arn:aws:iam::123456789012:user/tester")
+# What moto's STS answers in-process: apply checks that a plan is applied as the identity it was
+# made as, so plans made here carry this one.
+IDENTITY = Identity(account="123456789012", arn="arn:aws:sts::123456789012:user/moto")
 
 
 def utc(text: str) -> float:

@@ -57,3 +57,22 @@ def test_non_s3_urls_are_refused(bad: str) -> None:
 def test_endpoint_must_be_a_url() -> None:
     with pytest.raises(UsageError, match="not a URL"):
         Target(bucket="my-bucket", endpoint_url="127.0.0.1:9000")
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("http://user:pw@127.0.0.1:9000", "never in the endpoint URL"),
+        ("http://127.0.0.1:9000/some/path?x=1", "path or query"),
+        ("http://127.0.0.1:notaport", "not a URL"),
+    ],
+)
+def test_endpoints_with_credentials_paths_or_bad_ports_are_refused(url: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        Target(bucket="my-bucket", endpoint_url=url)
+
+
+@pytest.mark.parametrize("region", ["bad region!", "EU-WEST-1", "x" * 70])
+def test_bad_region_names_are_refused(region: str) -> None:
+    with pytest.raises(UsageError, match="not a region name"):
+        Target(bucket="my-bucket", region=region)
