@@ -160,12 +160,18 @@ def _refuse_empty_source(
     """An empty source with deletes on is how whole backups are lost (an unmounted disk)."""
     if not options.delete or scanned.files or options.allow_empty_source:
         return
-    share = f"100% of the destination ({len(remote)} objects)" if remote else "nothing"
+    filters = Filters(options.filters)
+    at_risk = [o for o in remote if filters.included(target.relative(o.key))]
+    share = f"100% of the destination ({len(at_risk)} objects)" if at_risk else "nothing"
+    if scanned.excluded:
+        what = f"every one of its {scanned.excluded} files is excluded by the filters"
+    else:
+        what = "it holds no files"
     raise S3DeskError(
         "Source folder is empty",
-        f"The source {scanned.root} holds no files; with deletes on this plan deletes {share} "
-        f"under {target.url}. Nothing was planned. Check that the folder (or its disk) is the "
-        "right one; to empty the prefix on purpose, use --allow-empty-source.",
+        f"The source {scanned.root} has nothing to upload: {what}. With deletes on, this plan "
+        f"deletes {share} under {target.url}. Nothing was planned. Check the folder (or its "
+        "disk) and the filters; to empty the prefix on purpose, use --allow-empty-source.",
         code="SourceEmpty",
     )
 

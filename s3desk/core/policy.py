@@ -634,6 +634,61 @@ def _job_findings(items: Sequence[Statement], job: Access) -> list[Finding]:
                 )
     found += _outside_prefix_findings(items, job)
     found += _unlimited_list_findings(items, job)
+    found += _bucket_setting_findings(items, job)
+    if job.kind == "backup":
+        found += _overwrite_findings(items)
+    return found
+
+
+# Actions that change a bucket's own settings: no s3desk job ever needs one, and each can make a
+# bucket public, delete it, or take it over.
+BUCKET_SETTING_ACTIONS = frozenset(
+    a.lower()
+    for a in (
+        "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketAcl", "s3:PutObjectAcl",
+        "s3:PutBucketPublicAccessBlock", "s3:DeleteBucketPublicAccessBlock",
+        "s3:PutBucketOwnershipControls", "s3:DeleteBucket", "s3:PutBucketWebsite",
+        "s3:PutBucketCORS", "s3:PutLifecycleConfiguration", "s3:PutBucketVersioning",
+        "s3:PutEncryptionConfiguration", "s3:PutBucketObjectLockConfiguration",
+    )
+)  # fmt: skip
+
+
+def _bucket_setting_findings(items: Sequence[Statement], job: Access) -> list[Finding]:
+    found: list[Finding] = []
+    for s in items:
+        risky = [a for a in s.actions if a.lower() in BUCKET_SETTING_ACTIONS] if s.allows else []
+        if risky:
+            found.append(
+                Finding(
+                    s.label,
+                    "bucket-settings-not-needed",
+                    f"It grants {', '.join(risky)}, which changes the bucket's own settings; "
+                    f"the {job.label} never needs that.",
+                    "Remove these actions; bucket settings belong to an administrator's role.",
+                )
+            )
+    return found
+
+
+def _overwrite_findings(items: Sequence[Statement]) -> list[Finding]:
+    """A backup writes create-only: a PutObject grant must carry a create-only condition."""
+    found: list[Finding] = []
+    for s in items:
+        if not (s.allows and s.covers_action(PUT)):
+            continue
+        condition = json.dumps(s.condition or {}).lower()
+        if "s3:if-none-match" not in condition and "s3:objectcreationoperation" not in condition:
+            found.append(
+                Finding(
+                    s.label,
+                    "backup-can-overwrite",
+                    "It grants s3:PutObject without a create-only condition, so these "
+                    "credentials could overwrite a backup.",
+                    'Add the condition {"Null": {"s3:if-none-match": "false"}}, as '
+                    "`s3desk policy` prints for a backup job.",
+                )
+            )
     return found
 
 

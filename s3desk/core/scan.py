@@ -48,6 +48,7 @@ class ScanResult:
     protected: set[str] = field(default_factory=set)  # paths whose remote copy must be kept
     protected_dirs: set[str] = field(default_factory=set)  # folders, same, with a trailing '/'
     warnings: list[str] = field(default_factory=list)
+    excluded: int = 0  # files left out by the filters
 
     def is_protected(self, relative_path: str) -> bool:
         if relative_path in self.protected:
@@ -186,6 +187,7 @@ class _Walk:
             self._warn(relative, "not a regular file; skipped")
             return
         if not self.filters.included(relative):
+            self.result.excluded += 1
             return
         disk_path = path[len(self.root) + 1 :].replace(os.sep, "/")
         self.result.files[relative] = LocalFile(
