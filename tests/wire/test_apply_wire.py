@@ -152,10 +152,16 @@ def test_same_outcomes_concurrent_serial_wire_botocore(
 
 
 def test_head_403_through_wire_is_unknown_never_absent(
-    scripted_server: ScriptedServer, tmp_path: Path
+    scripted_server: ScriptedServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """HeadObject refused (no s3:ListBucket): the upload fails with 'Access denied', and
     nothing is written."""
+    from s3desk.core import apply as apply_module
+    from s3desk.core.identity import Identity
+
+    # The scripted server speaks no STS; the identity check before apply is not under test.
+    who = Identity(account="", arn="access key testing", verified=False)
+    monkeypatch.setattr(apply_module, "identify", lambda connection: who)
     scripted_server.default = lambda seen: (
         (403, {}, b"") if seen.method in ("HEAD", "GET") else (200, {"ETag": '"e"'}, b"")
     )
@@ -165,7 +171,7 @@ def test_head_403_through_wire_is_unknown_never_absent(
         target=Target(bucket="wire-bucket", endpoint_url=scripted_server.endpoint_url),
         source=str(tmp_path / "src"),
         options=Options(),
-        identity=None,  # type: ignore[arg-type]
+        identity=who,
         actions=(Action(Op.UPLOAD, "missing.txt", "missing.txt", 1),),
     )
     result = apply_plan(plan, Connection(region="us-east-1"))
