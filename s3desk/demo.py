@@ -39,6 +39,7 @@ class DemoDescription:
     new_in_build: tuple[str, ...]
     excludes: tuple[str, ...]
     cache_control: str
+    share_prefix: str = "assets/private-reports/"
 
     @classmethod
     def load(cls, folder: Path) -> DemoDescription:
@@ -49,6 +50,7 @@ class DemoDescription:
             new_in_build=tuple(data["new_in_build"]),
             excludes=tuple(data["excludes"]),
             cache_control=data["cache_control"],
+            share_prefix=data.get("share_prefix", "assets/private-reports/"),
         )
 
 
@@ -73,6 +75,16 @@ class Demo:
         return Target(
             bucket=self.description.bucket,
             prefix=self.description.prefix,
+            region=DEMO_REGION,
+            endpoint_url=self.endpoint_url,
+        )
+
+    @property
+    def share_target(self) -> Target:
+        """The private prefix whose files the demo's Share links tab offers."""
+        return Target(
+            bucket=self.description.bucket,
+            prefix=self.description.share_prefix,
             region=DEMO_REGION,
             endpoint_url=self.endpoint_url,
         )
@@ -188,6 +200,13 @@ def publish_previous_release(demo: Demo, folder: Path) -> None:
             Key=demo.description.prefix + relative,
             Body=path.read_bytes(),
             **{k: v for k, v in extra.items() if v},
+        )
+    for path in sorted((folder / "private-reports").glob("*")):
+        client.put_object(
+            Bucket=demo.description.bucket,
+            Key=demo.description.share_prefix + path.name,
+            Body=path.read_bytes(),
+            ContentType="application/pdf",
         )
 
 

@@ -172,6 +172,7 @@ def _demo_window(demo, *, remember_layout: bool):  # type: ignore[no-untyped-def
     )
     # The first dry run starts by itself once the identity bar knows who the demo user is.
     window.identity_checked.connect(window.start_dry_run_once)
+    window.offer_share(demo.share_target)
     window.fill(
         FormValues(
             source=str(demo.build_dir),

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
     QGroupBox,
+    QHeaderView,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -326,7 +327,10 @@ class ShareView(QWidget):
         )
         self.history_table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.history_table.verticalHeader().hide()
-        self.history_table.horizontalHeader().setStretchLastSection(True)
+        header = self.history_table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        self.history_table.setWordWrap(False)
         layout.addWidget(self.history_table)
         return box
 

@@ -367,7 +367,7 @@ class MainWindow(QMainWindow):
         share_layout.addWidget(self.share_hint)
         share_layout.addStretch(1)
         self.share_view: QWidget | None = None
-        self._pending_share_job: Any = None
+        self._pending_share_target: Any = None  # a Target, once a share job is chosen
         if _importable("s3desk.gui.share_view"):
             self.tabs.addTab(self.share_tab, self.tr("Share links"))
         self.permissions_view = _optional_view(
@@ -394,22 +394,27 @@ class MainWindow(QMainWindow):
             except Exception:  # a broken optional view must not stop the review
                 logger.exception("permissions view refused job %s", job.name)
         is_share = str(getattr(job, "kind", "")) == "share"
-        self._pending_share_job = job if is_share else None
+        self._pending_share_target = job.target_for_today() if is_share else None
         self.fill(values)
         self.tabs.setCurrentWidget(self.share_tab if is_share else self.splitter)
 
+    def offer_share(self, target: Any) -> None:
+        """Open the Share links tab on a share prefix (a Target) once the identity is known."""
+        self._pending_share_target = target
+        self._open_share_view()
+
     def _open_share_view(self) -> None:
-        """Build the share view for the chosen share job, once its signer is known."""
-        job, identity = self._pending_share_job, self.identity_bar.identity
-        if job is None or identity is None:
+        """Build the share view for the chosen share prefix, once its signer is known."""
+        target, identity = self._pending_share_target, self.identity_bar.identity
+        if target is None or identity is None:
             return
-        self._pending_share_job = None
+        self._pending_share_target = None
         from s3desk.gui.share_view import ShareView
 
         if self.share_view is not None:
             self.share_view.deleteLater()
         try:
-            view = ShareView(self.form.connection(), job.target_for_today(), identity.arn, self)
+            view = ShareView(self.form.connection(), target, identity.arn, self)
         except Exception as exc:  # a broken optional view must not stop the review
             logger.exception("share view could not open")
             self.error_panel.show_error(explain(exc))

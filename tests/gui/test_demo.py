@@ -38,9 +38,12 @@ def test_demo_serves_the_previous_release_on_loopback(tmp_path: Path) -> None:
 
 
 def test_sample_site_is_small_and_made_of_web_files() -> None:
-    files = [p for p in (REPO / "resources" / "demo").rglob("*") if p.is_file()]
+    demo = REPO / "resources" / "demo"
+    files = [p for p in demo.rglob("*") if p.is_file() and "private-reports" not in p.parts]
     assert 20 <= len(files) <= 60
     assert {p.suffix for p in files} <= {".html", ".css", ".js", ".svg", ".json", ".txt", ".xml"}
+    reports = list((demo / "private-reports").iterdir())
+    assert reports and all(p.read_bytes().startswith(b"%PDF-") for p in reports)
 
 
 def _run_demo(png: Path, env: dict[str, str], *prefix: str) -> subprocess.CompletedProcess:
