@@ -74,7 +74,7 @@ def make_plan(
     root = resolve_source(source)
     connection = connection.for_endpoint(target.endpoint_url, target.region)
     scanned, client, remote, identity = _gather(
-        root, target, options, connection, identity, lister or list_prefix
+        root, target, options, connection, identity, lister or default_lister(target)
     )
     _raise_if_cancelled(cancel)
     _refuse_empty_source(scanned, remote, target, options)
@@ -96,6 +96,16 @@ def make_plan(
     )
     _log_plan(plan)
     return plan
+
+
+def default_lister(target: Target) -> Lister:
+    """The cheap listing parser on S3-compatible servers (path-style URLs); botocore's own on
+    AWS, where it follows regional endpoints and redirects."""
+    if target.is_custom_endpoint:
+        from s3desk.core.fastlist import list_prefix_fast
+
+        return list_prefix_fast
+    return list_prefix
 
 
 def check_options(options: Options) -> None:
