@@ -51,7 +51,7 @@ class Server:
             return
         self.client().create_bucket(Bucket=name)
 
-    def client(self):  # type: ignore[no-untyped-def]
+    def client(self):
         import boto3
         from botocore.config import Config
 

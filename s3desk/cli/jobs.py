@@ -25,7 +25,9 @@ logger = logging.getLogger(__name__)
 class _FilterAction(argparse.Action):
     """Collect --exclude and --include into one list that keeps their command-line order."""
 
-    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[no-untyped-def]
+    def __call__(
+        self, parser: Any, namespace: Any, values: Any, option_string: str | None = None
+    ) -> None:
         rules = list(getattr(namespace, self.dest, None) or [])
         rules.append((self.const, values))
         setattr(namespace, self.dest, rules)

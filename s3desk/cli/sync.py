@@ -90,7 +90,9 @@ def _add_apply_arguments(parser: argparse.ArgumentParser) -> None:
 class _FilterAction(argparse.Action):
     """Keeps --exclude and --include in one list, in the order given."""
 
-    def __call__(self, parser, namespace, values, option_string=None) -> None:  # type: ignore[no-untyped-def]
+    def __call__(
+        self, parser: Any, namespace: Any, values: Any, option_string: str | None = None
+    ) -> None:
         rules = list(getattr(namespace, self.dest) or [])
         rules.append((option_string.lstrip("-"), values))
         setattr(namespace, self.dest, rules)

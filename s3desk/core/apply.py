@@ -146,8 +146,19 @@ def check_applicable(plan: Plan, allow_deletes: int | None) -> None:
         )
 
 
+# One step of apply for one action: its outcome and, when not done, why.
+Step = Callable[[Action], tuple["Outcome", str]]
+
+
 class _Run:
-    def __init__(self, plan, client, on_progress, on_result, cancel) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self,
+        plan: Plan,
+        client: Any,
+        on_progress: Callable[[Progress], None] | None,
+        on_result: Callable[[ActionResult], None] | None,
+        cancel: threading.Event | None,
+    ) -> None:
         self.plan = plan
         self.client = client
         self.bucket = plan.target.bucket
@@ -182,7 +193,7 @@ class _Run:
             results += [self._finish(a, Outcome.SKIPPED, reason) for a in deletes]
         return tuple(results)
 
-    def _run_all(self, actions: list[Action], step) -> list[ActionResult]:  # type: ignore[no-untyped-def]
+    def _run_all(self, actions: list[Action], step: Step) -> list[ActionResult]:
         if not actions:
             return []
         self._open_wire()
@@ -336,7 +347,7 @@ class _Run:
             self._abort(action.key, upload_id)
             raise
 
-    def _send_parts(self, action, path, upload_id) -> tuple[Outcome, str]:  # type: ignore[no-untyped-def]
+    def _send_parts(self, action: Action, path: str, upload_id: str) -> tuple[Outcome, str]:
         """Send the parts on a few threads, each with its Content-MD5, then check that the file
         did not change while it was read before completing the upload."""
         count = -(-(action.size or 0) // PART_SIZE)

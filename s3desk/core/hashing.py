@@ -12,7 +12,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from s3desk.core import paths
@@ -195,7 +195,9 @@ class Hasher:
             found.update(computed)
         return found
 
-    def _cached(self, path, kind, size, mtime_ns, inode, compute) -> str:  # type: ignore[no-untyped-def]
+    def _cached(
+        self, path: str, kind: str, size: int, mtime_ns: int, inode: int, compute: Callable[[], str]
+    ) -> str:
         if self.cache is not None:
             value = self.cache.get(path, kind, size, mtime_ns, inode)
             if value:

@@ -109,6 +109,11 @@ def _not_utf8(name: str) -> bool:
     return False
 
 
+# A folder still to walk: its entries, its relative path with a trailing '/', and the real
+# paths of the folders above it (for loop detection); None when there is nothing to walk.
+_Pending = tuple[list[os.DirEntry[str]], str, tuple[str, ...]] | None
+
+
 class _Walk:
     def __init__(self, root: str, filters: Filters, follow_symlinks: bool) -> None:
         self.root = root
@@ -128,7 +133,7 @@ class _Walk:
                 if child is not None:
                     stack.append(child)
 
-    def _visit(self, entry: os.DirEntry[str], prefix: str, chain: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    def _visit(self, entry: os.DirEntry[str], prefix: str, chain: tuple[str, ...]) -> _Pending:
         if _not_utf8(entry.name):
             shown = entry.name.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
             self._warn(
@@ -151,7 +156,9 @@ class _Walk:
         self._warn(relative, "not a regular file or folder; skipped")
         return None
 
-    def _visit_link(self, entry: os.DirEntry[str], relative: str, chain: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    def _visit_link(
+        self, entry: os.DirEntry[str], relative: str, chain: tuple[str, ...]
+    ) -> _Pending:
         target = os.path.realpath(entry.path)
         if not os.path.exists(target):
             self._warn(relative, "broken link; skipped, and its remote copy is kept")
@@ -173,7 +180,7 @@ class _Walk:
         self._add_file(entry.path, relative, os.stat(entry.path))
         return None
 
-    def _enter(self, path: str, relative: str, chain: tuple[str, ...]):  # type: ignore[no-untyped-def]
+    def _enter(self, path: str, relative: str, chain: tuple[str, ...]) -> _Pending:
         try:
             entries = list(os.scandir(path))
         except OSError as exc:

@@ -458,8 +458,26 @@ def _utc(moment: datetime | None) -> datetime | None:
 # --- links ----------------------------------------------------------------------------------
 
 
+class _LinkLife:
+    """How long a link lives, for both kinds of link (their dataclass fields hold the times)."""
+
+    expires_in: int
+    signed_at: datetime
+    expires_at: datetime
+
+    @property
+    def shortened(self) -> bool:
+        """True when the credentials expire before the lifetime asked for."""
+        return self.expires_at < self.signed_at + timedelta(seconds=self.expires_in)
+
+    @property
+    def warning(self) -> str:
+        """What the user must be told about this link's life, or an empty string."""
+        return _life_warning(self)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True)
-class ShareLink:
+class ShareLink(_LinkLife):
     """A signed download link. Its repr never shows the signature."""
 
     url: str
@@ -474,16 +492,6 @@ class ShareLink:
     credentials_expire_at: datetime | None = None
     temporary_credentials: bool = False
 
-    @property
-    def shortened(self) -> bool:
-        """True when the credentials expire before the lifetime asked for."""
-        return self.expires_at < self.signed_at + timedelta(seconds=self.expires_in)
-
-    @property
-    def warning(self) -> str:
-        """What the user must be told about this link's life, or an empty string."""
-        return _life_warning(self)
-
     def __repr__(self) -> str:
         return (
             f"ShareLink(bucket={self.bucket!r}, key={self.key!r}, "
@@ -492,7 +500,7 @@ class ShareLink:
 
 
 @dataclass(frozen=True)
-class UploadLink:
+class UploadLink(_LinkLife):
     """A signed presigned POST: the URL and the form fields a sender must post with the file.
     Its repr never shows the signature."""
 
@@ -508,14 +516,6 @@ class UploadLink:
     expires_at: datetime
     credentials_expire_at: datetime | None = None
     temporary_credentials: bool = False
-
-    @property
-    def shortened(self) -> bool:
-        return self.expires_at < self.signed_at + timedelta(seconds=self.expires_in)
-
-    @property
-    def warning(self) -> str:
-        return _life_warning(self)
 
     def policy(self) -> dict[str, Any]:
         """The POST policy document the fields carry, decoded."""

@@ -161,7 +161,8 @@ def _demo_window(demo, *, remember_layout: bool):  # type: ignore[no-untyped-def
     from s3desk.gui.window import MainWindow
 
     window = MainWindow(remember_layout=remember_layout)
-    window.setWindowTitle(window.tr("s3desk demo — a local S3 server, nothing leaves this machine"))
+    title = window.tr("s3desk demo — a local S3 server, nothing leaves this machine")
+    window.setWindowTitle(title)
     window.set_note(
         window.tr(
             "Demo: an S3 server runs inside s3desk at {endpoint}. Its bucket holds the "

@@ -739,7 +739,9 @@ class JobsView(QWidget):
         self.status_label.setText(text)
         self.status_label.setStyleSheet(PROBLEM_STYLE if error else "")
 
-    def _on_current_changed(self, current: QListWidgetItem | None, _previous=None) -> None:  # type: ignore[no-untyped-def]
+    def _on_current_changed(
+        self, current: QListWidgetItem | None, _previous: QListWidgetItem | None = None
+    ) -> None:
         if current is None:
             return
         job = self.saved.get(current.data(Qt.ItemDataRole.UserRole))

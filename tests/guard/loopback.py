@@ -32,20 +32,20 @@ def install() -> None:
     real_connect = socket.socket.connect
     real_connect_ex = socket.socket.connect_ex
 
-    def getaddrinfo(host, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def getaddrinfo(host, *args, **kwargs):
         if host is not None and not _is_loopback(host):
             raise NotLoopback(f"test guard: lookup of {host!r} refused (tests stay on loopback)")
         return real_getaddrinfo(host, *args, **kwargs)
 
-    def check(address) -> None:  # type: ignore[no-untyped-def]
+    def check(address) -> None:
         if isinstance(address, tuple) and not _is_loopback(address[0]):
             raise NotLoopback(f"test guard: connection to {address[0]!r} refused")
 
-    def connect(self, address):  # type: ignore[no-untyped-def]
+    def connect(self, address):
         check(address)
         return real_connect(self, address)
 
-    def connect_ex(self, address):  # type: ignore[no-untyped-def]
+    def connect_ex(self, address):
         check(address)
         return real_connect_ex(self, address)
 

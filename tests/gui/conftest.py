@@ -26,7 +26,7 @@ class FakePlanner:
         self.started = threading.Event()
         self.calls: list[tuple] = []
 
-    def __call__(self, source, target, options, connection, *, identity=None, cancel=None):  # type: ignore[no-untyped-def]
+    def __call__(self, source, target, options, connection, *, identity=None, cancel=None):
         self.calls.append((source, target, options, connection, identity))
         self.started.set()
         if self.hold:
@@ -47,10 +47,10 @@ def planner() -> FakePlanner:
 
 
 @pytest.fixture
-def make_window(qtbot, planner: FakePlanner) -> Callable[..., MainWindow]:  # type: ignore[no-untyped-def]
+def make_window(qtbot, planner: FakePlanner) -> Callable[..., MainWindow]:
     def make(
         identify: Callable[[object], Identity] = lambda connection: IDENTITY,
-        **kwargs,  # type: ignore[no-untyped-def]
+        **kwargs,
     ) -> MainWindow:
         kwargs.setdefault("planner", planner)
         kwargs.setdefault("list_buckets", lambda connection: ["demo-bucket", "other-bucket"])
@@ -62,7 +62,7 @@ def make_window(qtbot, planner: FakePlanner) -> Callable[..., MainWindow]:  # ty
 
 
 @pytest.fixture
-def window(make_window, qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
+def window(make_window, qtbot, tmp_path: Path) -> MainWindow:
     """A window whose form is filled and whose identity is known."""
     win = make_window()
     source = tmp_path / "src"
@@ -80,7 +80,7 @@ def window(make_window, qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no
     return win
 
 
-def dry_run(qtbot, window: MainWindow, plan: Plan, planner: FakePlanner) -> None:  # type: ignore[no-untyped-def]
+def dry_run(qtbot, window: MainWindow, plan: Plan, planner: FakePlanner) -> None:
     """Run a dry run that returns `plan`, and wait until the window shows it."""
     planner.plan = plan
     with qtbot.waitSignal(window.plan_finished, timeout=5000):

@@ -55,7 +55,7 @@ def plan_of(
     )
 
 
-def mixed_plan(**kwargs) -> Plan:  # type: ignore[no-untyped-def]
+def mixed_plan(**kwargs) -> Plan:
     """3 uploads (1.5 kB, 2 MB, 10 B), 2 updates, 2 deletes, 1 header change, 2 unchanged."""
     actions = [
         action(Op.UPLOAD, "site/a.html", 1500),

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 BUCKET = "gui-apply"
 
 
-def _prepare(server, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
+def _prepare(server, tmp_path: Path) -> Path:
     server.make_bucket(BUCKET)
     client = server.client()
     client.put_object(Bucket=BUCKET, Key="site/old.txt", Body=b"old page")
@@ -33,7 +33,7 @@ def _prepare(server, tmp_path: Path) -> Path:  # type: ignore[no-untyped-def]
     return source
 
 
-def _window(qtbot, server, source: Path) -> MainWindow:  # type: ignore[no-untyped-def]
+def _window(qtbot, server, source: Path) -> MainWindow:
     window = MainWindow(remember_layout=False)
     qtbot.addWidget(window)
     window.show()
@@ -60,7 +60,7 @@ def _status(window: MainWindow, key: str) -> str:
     return window.model.index(row, Column.STATUS).data()
 
 
-def _apply(qtbot, window: MainWindow):  # type: ignore[no-untyped-def]
+def _apply(qtbot, window: MainWindow):
     window.review_check.setChecked(True)
     assert window.apply_button.isEnabled()
     progress = []
@@ -72,7 +72,7 @@ def _apply(qtbot, window: MainWindow):  # type: ignore[no-untyped-def]
     return blocker.args[0], progress
 
 
-def test_full_apply_shows_progress_and_outcomes(qtbot, moto_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_full_apply_shows_progress_and_outcomes(qtbot, moto_server, tmp_path) -> None:
     source = _prepare(moto_server, tmp_path)
     window = _window(qtbot, moto_server, source)
     assert window.summary_label.text() == (
@@ -110,7 +110,7 @@ def test_full_apply_shows_progress_and_outcomes(qtbot, moto_server, tmp_path) ->
     ]
 
 
-def test_object_changed_after_review_is_shown_as_a_conflict(qtbot, moto_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_object_changed_after_review_is_shown_as_a_conflict(qtbot, moto_server, tmp_path) -> None:
     source = _prepare(moto_server, tmp_path)
     window = _window(qtbot, moto_server, source)
     # Someone else writes the key between the review and apply.
@@ -128,7 +128,7 @@ def test_object_changed_after_review_is_shown_as_a_conflict(qtbot, moto_server, 
     assert body == b"someone else"  # never silently overwritten
 
 
-def test_missing_bucket_is_a_readable_message(qtbot, moto_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_bucket_is_a_readable_message(qtbot, moto_server, tmp_path) -> None:
     window = MainWindow(remember_layout=False)
     qtbot.addWidget(window)
     with qtbot.waitSignal(window.identity_checked, timeout=15000):
@@ -150,7 +150,7 @@ def test_missing_bucket_is_a_readable_message(qtbot, moto_server, tmp_path) -> N
     assert not window.apply_button.isEnabled()
 
 
-def test_unreachable_endpoint_turns_the_identity_bar_red(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_unreachable_endpoint_turns_the_identity_bar_red(qtbot, tmp_path) -> None:
     from tests.servers import free_port
 
     window = MainWindow(remember_layout=False)
@@ -173,7 +173,7 @@ def test_unreachable_endpoint_turns_the_identity_bar_red(qtbot, tmp_path) -> Non
 
 def test_server_without_sts_gives_an_amber_unverified_identity(
     qtbot, rclone_server, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     rclone_server.make_bucket("no-sts")
     source = tmp_path / "src"  # tmp_path also holds the server's own folder
     source.mkdir()
@@ -198,7 +198,7 @@ def test_server_without_sts_gives_an_amber_unverified_identity(
     assert window.summary_label.text() == "1 upload (1 B) to s3://no-sts/"
 
 
-def test_share_job_opens_the_share_view(qtbot, moto_server, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_share_job_opens_the_share_view(qtbot, moto_server, tmp_path) -> None:
     pytest.importorskip("s3desk.gui.share_view")
     from s3desk.core.jobs import new_job
 

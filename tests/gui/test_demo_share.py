@@ -11,7 +11,7 @@ from s3desk.demo import start_demo
 from s3desk.gui.app import _demo_window
 
 
-def test_demo_share_tab_copies_a_link_that_downloads(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_demo_share_tab_copies_a_link_that_downloads(qtbot, tmp_path) -> None:
     demo = start_demo(tmp_path / "demo")
     try:
         window = _demo_window(demo, remember_layout=False)

@@ -12,17 +12,17 @@ from tests.gui.conftest import dry_run
 from tests.gui.factory import action, mixed_plan, plan_of
 
 
-def _gate_open(window) -> bool:  # type: ignore[no-untyped-def]
+def _gate_open(window) -> bool:
     return window.review_check.isEnabled()
 
 
-def _confirm(qtbot, window) -> None:  # type: ignore[no-untyped-def]
+def _confirm(qtbot, window) -> None:
     assert window.review_check.isEnabled()
     window.review_check.setChecked(True)
     assert window.apply_button.isEnabled()
 
 
-def test_no_plan_keeps_apply_disabled(window) -> None:  # type: ignore[no-untyped-def]
+def test_no_plan_keeps_apply_disabled(window) -> None:
     assert window.plan is None
     assert not window.review_check.isEnabled()
     window.review_check.setChecked(True)  # even when forced, the gate clears it
@@ -32,7 +32,7 @@ def test_no_plan_keeps_apply_disabled(window) -> None:  # type: ignore[no-untype
     assert "dry run" in window.gate_hint.text()
 
 
-def test_empty_plan_keeps_apply_disabled(qtbot, window, planner) -> None:  # type: ignore[no-untyped-def]
+def test_empty_plan_keeps_apply_disabled(qtbot, window, planner) -> None:
     dry_run(qtbot, window, plan_of([action(Op.SKIP, "site/a", 5, 5)]), planner)
     assert window.plan is not None
     assert not window.review_check.isEnabled()
@@ -40,7 +40,7 @@ def test_empty_plan_keeps_apply_disabled(qtbot, window, planner) -> None:  # typ
     assert window.summary_label.text().startswith("No changes")
 
 
-def test_running_dry_run_clears_the_gate(qtbot, window, planner) -> None:  # type: ignore[no-untyped-def]
+def test_running_dry_run_clears_the_gate(qtbot, window, planner) -> None:
     dry_run(qtbot, window, mixed_plan(), planner)
     _confirm(qtbot, window)
 
@@ -63,7 +63,7 @@ def test_running_dry_run_clears_the_gate(qtbot, window, planner) -> None:  # typ
     assert not window.apply_button.isEnabled()
 
 
-def test_reviewed_plan_enables_apply(qtbot, window, planner) -> None:  # type: ignore[no-untyped-def]
+def test_reviewed_plan_enables_apply(qtbot, window, planner) -> None:
     dry_run(qtbot, window, mixed_plan(), planner)
     assert window.review_check.text().replace("&", "") == (
         "I have reviewed these 8 changes to s3://demo-bucket/site/"
@@ -104,7 +104,7 @@ STALE_CHANGES = [
         "storage-class",
     ],
 )
-def test_stale_plan_clears_the_gate(qtbot, window, planner, tmp_path, what, change) -> None:  # type: ignore[no-untyped-def]
+def test_stale_plan_clears_the_gate(qtbot, window, planner, tmp_path, what, change) -> None:
     dry_run(qtbot, window, mixed_plan(), planner)
     _confirm(qtbot, window)
     change(window, tmp_path)
@@ -116,7 +116,7 @@ def test_stale_plan_clears_the_gate(qtbot, window, planner, tmp_path, what, chan
     assert "Stale plan" in window.notice_label.text()
 
 
-def test_blocked_plan_needs_the_exact_delete_count(qtbot, window, planner) -> None:  # type: ignore[no-untyped-def]
+def test_blocked_plan_needs_the_exact_delete_count(qtbot, window, planner) -> None:
     plan = mixed_plan(blocked=True)
     dry_run(qtbot, window, plan, planner)
     assert window.blocked_label.isVisibleTo(window)
@@ -141,10 +141,10 @@ def test_blocked_plan_needs_the_exact_delete_count(qtbot, window, planner) -> No
 
 def test_blocked_plan_passes_the_typed_count_to_apply(
     qtbot, make_window, planner, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     calls = []
 
-    def applier(plan, connection, **kwargs):  # type: ignore[no-untyped-def]
+    def applier(plan, connection, **kwargs):
         calls.append(kwargs["allow_deletes"])
         raise S3DeskError("Stopped", "test applier")
 
@@ -166,8 +166,8 @@ def test_blocked_plan_passes_the_typed_count_to_apply(
     )
 
 
-def test_unknown_identity_disables_planning(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
-    def no_credentials(connection):  # type: ignore[no-untyped-def]
+def test_unknown_identity_disables_planning(qtbot, make_window) -> None:
+    def no_credentials(connection):
         raise S3DeskError("No credentials", "No AWS credentials were found.", code="NoCredentials")
 
     window = make_window(identify=no_credentials)
@@ -180,7 +180,7 @@ def test_unknown_identity_disables_planning(qtbot, make_window) -> None:  # type
     assert not window.dry_run_button.isEnabled()
 
 
-def test_unverified_identity_is_amber_and_allows_planning(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+def test_unverified_identity_is_amber_and_allows_planning(qtbot, make_window) -> None:
     from s3desk.core.identity import Identity
 
     unverified = Identity(account="", arn="access key AKIAEXAMPLE", verified=False)
@@ -196,7 +196,7 @@ def test_unverified_identity_is_amber_and_allows_planning(qtbot, make_window) ->
 
 def test_identity_bar_refreshes_when_the_profile_changes(
     qtbot, make_window, tmp_path, monkeypatch
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from s3desk.core.identity import Identity
 
     config = tmp_path / "aws-config"
@@ -206,7 +206,7 @@ def test_identity_bar_refreshes_when_the_profile_changes(
 
     seen = []
 
-    def identify(connection):  # type: ignore[no-untyped-def]
+    def identify(connection):
         seen.append(connection.profile)
         return Identity(
             account="111122223333", arn=f"arn:aws:iam::111122223333:user/{connection.profile}"
@@ -223,7 +223,7 @@ def test_identity_bar_refreshes_when_the_profile_changes(
     qtbot.waitUntil(lambda: window.form.bucket_combo.count() == 2)
 
 
-def test_planning_errors_are_readable_messages(qtbot, window, planner) -> None:  # type: ignore[no-untyped-def]
+def test_planning_errors_are_readable_messages(qtbot, window, planner) -> None:
     planner.error = S3DeskError(
         "Bucket not found",
         "The bucket demo-bucket does not exist.",
@@ -240,7 +240,7 @@ def test_planning_errors_are_readable_messages(qtbot, window, planner) -> None: 
     assert window.error_panel.details_view.toPlainText() == "NoSuchBucket: 404"
 
 
-def test_unexpected_errors_never_show_a_traceback(qtbot, window, planner) -> None:  # type: ignore[no-untyped-def]
+def test_unexpected_errors_never_show_a_traceback(qtbot, window, planner) -> None:
     planner.error = ZeroDivisionError("division by zero")
     with qtbot.waitSignal(window.plan_failed):
         window.dry_run_button.click()
@@ -251,7 +251,7 @@ def test_unexpected_errors_never_show_a_traceback(qtbot, window, planner) -> Non
     assert window.dry_run_button.isEnabled()
 
 
-def test_cancel_stops_the_dry_run(qtbot, window, planner) -> None:  # type: ignore[no-untyped-def]
+def test_cancel_stops_the_dry_run(qtbot, window, planner) -> None:
     planner.hold = True
     window.dry_run_button.click()
     assert planner.started.wait(5)
@@ -263,7 +263,7 @@ def test_cancel_stops_the_dry_run(qtbot, window, planner) -> None:  # type: igno
     assert not window.apply_button.isEnabled()
 
 
-def test_form_errors_are_shown_before_planning(qtbot, window, planner) -> None:  # type: ignore[no-untyped-def]
+def test_form_errors_are_shown_before_planning(qtbot, window, planner) -> None:
     window.form.bucket_combo.setCurrentText("Not_A_Bucket")
     window.dry_run_button.click()
     assert "not valid" in window.error_panel.message_label.text()
@@ -272,7 +272,7 @@ def test_form_errors_are_shown_before_planning(qtbot, window, planner) -> None: 
 
 def test_outcomes_show_as_they_arrive_and_apply_can_be_cancelled(
     qtbot, make_window, planner, tmp_path
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     from s3desk.core.apply import ActionResult, ApplyResult, Outcome, Progress
     from s3desk.gui.plan_model import Column
     from s3desk.gui.sync_form import FormValues
@@ -280,7 +280,7 @@ def test_outcomes_show_as_they_arrive_and_apply_can_be_cancelled(
     plan = mixed_plan()
     first = next(a for a in plan.actions if a.key == "site/a.html")
 
-    def applier(plan, connection, *, on_progress, on_result, cancel, allow_deletes):  # type: ignore[no-untyped-def]
+    def applier(plan, connection, *, on_progress, on_result, cancel, allow_deletes):
         on_result(ActionResult(first, Outcome.DONE))
         on_progress(Progress(1, 8, 1500, 2_002_510))
         assert cancel.wait(10), "never cancelled"

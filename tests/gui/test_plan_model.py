@@ -14,7 +14,7 @@ from s3desk.gui.plan_model import OP_LOOKS, Column, PlanFilter, PlanModel, RowSt
 from tests.gui.factory import action, big_plan, mixed_plan, plan_of
 
 
-def _model(plan) -> tuple[PlanModel, PlanFilter]:  # type: ignore[no-untyped-def]
+def _model(plan) -> tuple[PlanModel, PlanFilter]:
     model = PlanModel()
     model.set_plan(plan)
     proxy = PlanFilter()
@@ -116,7 +116,7 @@ def test_summary_line_matches_the_plan(qapp) -> None:
     ("size", "text"),
     [(0, "0 B"), (999, "999 B"), (4_100_000, "4.1 MB"), (1500, "1.5 kB"), (None, "")],
 )
-def test_format_bytes(size, text) -> None:  # type: ignore[no-untyped-def]
+def test_format_bytes(size, text) -> None:
     assert format_bytes(size) == text
 
 

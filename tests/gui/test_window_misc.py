@@ -20,7 +20,7 @@ from tests.gui.conftest import dry_run
 from tests.gui.factory import big_plan, mixed_plan
 
 
-def test_window_size_and_splitter_are_remembered(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+def test_window_size_and_splitter_are_remembered(qtbot, make_window) -> None:
     first = make_window()
     first.show()
     first.resize(1000, 700)
@@ -37,7 +37,7 @@ def test_window_size_and_splitter_are_remembered(qtbot, make_window) -> None:  #
     assert second.splitter.sizes() == sizes
 
 
-def test_demo_windows_do_not_overwrite_the_layout(qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+def test_demo_windows_do_not_overwrite_the_layout(qtbot, make_window) -> None:
     first = make_window()
     first.show()
     first.resize(1010, 710)
@@ -50,7 +50,7 @@ def test_demo_windows_do_not_overwrite_the_layout(qtbot, make_window) -> None:  
     assert (third.width(), third.height()) == (1010, 710)
 
 
-def test_saved_job_fills_the_form(qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_saved_job_fills_the_form(qtbot, make_window, tmp_path) -> None:
     window = make_window()
     job = new_job(
         "site-prod",
@@ -76,7 +76,7 @@ def test_saved_job_fills_the_form(qtbot, make_window, tmp_path) -> None:  # type
     assert window.tabs.currentWidget() is window.splitter
 
 
-def test_backup_job_cannot_turn_deletes_on(qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_backup_job_cannot_turn_deletes_on(qtbot, make_window, tmp_path) -> None:
     window = make_window()
     window.use_job(new_job("nightly", "backup", str(tmp_path), "example-backups"))
     assert not window.form.delete_check.isEnabled()
@@ -87,7 +87,7 @@ def test_backup_job_cannot_turn_deletes_on(qtbot, make_window, tmp_path) -> None
     assert spec.options.storage_class == "STANDARD_IA"
 
 
-def test_keyboard_reaches_every_step(qtbot, window, planner) -> None:  # type: ignore[no-untyped-def]
+def test_keyboard_reaches_every_step(qtbot, window, planner) -> None:
     window.show()
     window.activateWindow()
     qtbot.waitUntil(window.isActiveWindow)
@@ -117,7 +117,7 @@ def test_keyboard_reaches_every_step(qtbot, window, planner) -> None:  # type: i
     assert len(set(mnemonics)) == len(mnemonics)
 
 
-def test_kind_filter_in_the_window(qtbot, window, planner) -> None:  # type: ignore[no-untyped-def]
+def test_kind_filter_in_the_window(qtbot, window, planner) -> None:
     dry_run(qtbot, window, mixed_plan(), planner)
     assert window.rows_label.text() == "8 of 10 rows"
     window.kind_combo.setCurrentIndex(1)  # deletes
@@ -126,7 +126,7 @@ def test_kind_filter_in_the_window(qtbot, window, planner) -> None:  # type: ign
     assert window.rows_label.text() == "4 of 10 rows"
 
 
-def test_large_plan_does_not_freeze_the_window(qtbot, window, planner) -> None:  # type: ignore[no-untyped-def]
+def test_large_plan_does_not_freeze_the_window(qtbot, window, planner) -> None:
     window.show()
     planner.plan = big_plan(100_000)
     started = time.perf_counter()
@@ -141,11 +141,11 @@ def test_large_plan_does_not_freeze_the_window(qtbot, window, planner) -> None: 
     assert shown < 15  # unloaded: about 1 s
 
 
-def test_worker_reports_on_the_gui_thread(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_worker_reports_on_the_gui_thread(qtbot) -> None:
     gui_thread = QThread.currentThread()
     seen: list[object] = []
 
-    def work(task):  # type: ignore[no-untyped-def]
+    def work(task):
         task.report(threading.current_thread().name)
         return 42
 
@@ -166,8 +166,8 @@ def test_worker_reports_on_the_gui_thread(qtbot) -> None:  # type: ignore[no-unt
 
 
 @pytest.mark.parametrize("exc", [RuntimeError("boom"), KeyError("x"), S3DeskError("T", "M")])
-def test_worker_turns_every_failure_into_an_error_for_people(qtbot, exc) -> None:  # type: ignore[no-untyped-def]
-    def work(task):  # type: ignore[no-untyped-def]
+def test_worker_turns_every_failure_into_an_error_for_people(qtbot, exc) -> None:
+    def work(task):
         raise exc
 
     failures: list[S3DeskError] = []
@@ -179,7 +179,7 @@ def test_worker_turns_every_failure_into_an_error_for_people(qtbot, exc) -> None
     assert not task.running
 
 
-def test_a_production_job_turns_the_identity_bar_red(qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_a_production_job_turns_the_identity_bar_red(qtbot) -> None:
     from s3desk.gui.identity_bar import PRODUCTION_STYLE, IdentityBar
 
     bar = IdentityBar()

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(params=["moto", "rclone"])
-def https_server(request, moto_server_https, rclone_server_https) -> Server:  # type: ignore[no-untyped-def]
+def https_server(request, moto_server_https, rclone_server_https) -> Server:
     return moto_server_https if request.param == "moto" else rclone_server_https
 
 
@@ -38,7 +38,7 @@ def test_f12_no_checksum_headers_on_custom_endpoints(
     sent: list = []
     real_make_client = apply_module.make_client
 
-    def recording_client(connection):  # type: ignore[no-untyped-def]
+    def recording_client(connection):
         client = real_make_client(connection)
         client.meta.events.register("before-send.s3", lambda request, **_: sent.append(request))
         return client

@@ -90,7 +90,7 @@ def connection(server: Server) -> Connection:
     )
 
 
-def plan_on(server: Server, source: Path, tmp_path: Path, **options):  # type: ignore[no-untyped-def]
+def plan_on(server: Server, source: Path, tmp_path: Path, **options):
     return make_plan(
         source,
         Target(bucket=BUCKET, prefix="p/", endpoint_url=server.endpoint_url),

@@ -45,7 +45,7 @@ def moto_server_with_iam(tmp_path: Path) -> Iterator[tuple[Server, Server]]:
         yield server, reader
 
 
-def _iam(server: Server):  # type: ignore[no-untyped-def]
+def _iam(server: Server):
     import boto3
 
     return boto3.client(

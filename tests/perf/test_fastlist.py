@@ -254,7 +254,7 @@ def test_token_after_a_final_page_is_ignored() -> None:
     assert parse_page(page)[1] is None
 
 
-def _app_client(server: Server):  # type: ignore[no-untyped-def]
+def _app_client(server: Server):
     """A client made the way the app makes one: verification comes from AWS_CA_BUNDLE only."""
     from s3desk.core.session import Connection, StaticKeys, make_client
 

@@ -41,7 +41,7 @@ def _job_target(enforced: EnforcedServer, prefix: str) -> Target:
     return Target(BUCKET, prefix, region="us-east-1", endpoint_url=enforced.server.endpoint_url)
 
 
-def _plan_and_apply(enforced: EnforcedServer, user: str, job, source: Path, prefix: str):  # type: ignore[no-untyped-def]
+def _plan_and_apply(enforced: EnforcedServer, user: str, job, source: Path, prefix: str):
     connection = enforced.connection(user)
     target = _job_target(enforced, prefix)
     plan = make_plan(source, target, job.options(), connection)

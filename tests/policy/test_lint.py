@@ -18,7 +18,7 @@ def doc(*statements: dict) -> dict:
     return {"Version": "2012-10-17", "Statement": list(statements)}
 
 
-def allow(sid: str, action, resource, **extra) -> dict:  # type: ignore[no-untyped-def]
+def allow(sid: str, action, resource, **extra) -> dict:
     return {"Sid": sid, "Effect": "Allow", "Action": action, "Resource": resource, **extra}
 
 

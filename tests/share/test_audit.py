@@ -22,14 +22,14 @@ ROLE = SigningCredentials(
 )
 
 
-def sign_get(key: str = "reports/q1.pdf", **kwargs):  # type: ignore[no-untyped-def]
+def sign_get(key: str = "reports/q1.pdf", **kwargs):
     return presign_get(
         Connection(), "example-bucket", key, identity_arn=IDENTITY, expires_in=900,
         region="us-east-1", credentials=ROLE, clock=lambda: NOW, **kwargs,
     )  # fmt: skip
 
 
-def sign_post(**kwargs):  # type: ignore[no-untyped-def]
+def sign_post(**kwargs):
     return presign_post(
         Connection(), "example-bucket", "inbox/", "scan.pdf", identity_arn=IDENTITY,
         content_type="application/pdf", expires_in=604800, region="us-east-1",
@@ -37,7 +37,7 @@ def sign_post(**kwargs):  # type: ignore[no-untyped-def]
     )  # fmt: skip
 
 
-def secrets_of(link) -> list[str]:  # type: ignore[no-untyped-def]
+def secrets_of(link) -> list[str]:
     found = [ROLE.secret_key, ROLE.token or ""]
     if hasattr(link, "fields"):
         found += [link.fields["x-amz-signature"], link.fields["policy"]]

@@ -22,7 +22,7 @@ from tests.share.support import IDENTITY, LONG_TERM, query
 AWS = Connection()
 
 
-def sign(expires_in: int, connection: Connection = AWS, **kwargs):  # type: ignore[no-untyped-def]
+def sign(expires_in: int, connection: Connection = AWS, **kwargs):
     return presign_get(
         connection,
         "example-bucket",

@@ -25,7 +25,7 @@ ROLE = SigningCredentials(
 )
 
 
-def sign(credentials: SigningCredentials, expires_in: int = 604800):  # type: ignore[no-untyped-def]
+def sign(credentials: SigningCredentials, expires_in: int = 604800):
     return presign_get(
         Connection(),
         "example-bucket",
@@ -67,7 +67,7 @@ def test_a_link_shorter_than_the_credentials_is_not_shortened() -> None:
     assert link.warning == ""
 
 
-def test_long_term_keys_give_the_requested_expiry(freeze_signing) -> None:  # type: ignore[no-untyped-def]
+def test_long_term_keys_give_the_requested_expiry(freeze_signing) -> None:
     freeze_signing(NOW)
     link = sign(LONG_TERM)
     assert link.expires_at == at("2024-05-08T12:00:00Z")

@@ -48,7 +48,7 @@ def test_folders_and_control_characters_are_dropped_from_the_name() -> None:
         content_disposition("reports/")
 
 
-def sign(name: str, **kwargs):  # type: ignore[no-untyped-def]
+def sign(name: str, **kwargs):
     return presign_get(
         Connection(), "example-bucket", "files/7f3a.bin", identity_arn=IDENTITY,
         filename=name, region="us-east-1", credentials=LONG_TERM, **kwargs,

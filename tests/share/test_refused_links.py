@@ -27,7 +27,7 @@ def _objects(server: Server) -> None:
     server.client().put_object(Bucket="shares", Key="reports/q2.pdf", Body=b"other")
 
 
-def _link(server: Server, **kwargs):  # type: ignore[no-untyped-def]
+def _link(server: Server, **kwargs):
     return presign_get(
         Connection(endpoint_url=server.endpoint_url), "shares", "reports/q1.pdf",
         identity_arn=IDENTITY, credentials=SigningCredentials(server.access_key, server.secret_key),

@@ -33,7 +33,7 @@ def shares(moto_server: Server) -> Server:
     return moto_server
 
 
-def make_view(qtbot, server: Server, **kwargs) -> ShareView:  # type: ignore[no-untyped-def]
+def make_view(qtbot, server: Server, **kwargs) -> ShareView:
     view = ShareView(
         Connection(endpoint_url=server.endpoint_url),
         Target(bucket="shares", prefix=PREFIX),
@@ -46,7 +46,7 @@ def make_view(qtbot, server: Server, **kwargs) -> ShareView:  # type: ignore[no-
     return view
 
 
-def load_all(qtbot, view: ShareView) -> None:  # type: ignore[no-untyped-def]
+def load_all(qtbot, view: ShareView) -> None:
     # The list view itself may ask for more pages to fill its viewport; either way, each
     # click below starts at once (the GUI thread runs nothing in between), so no wait is lost.
     while True:
@@ -61,7 +61,7 @@ def shown(view: ShareView) -> list[str]:
     return [view.proxy.index(row, 0).data() for row in range(view.proxy.rowCount())]
 
 
-def test_the_model_loads_one_page_per_request_without_markers(qtbot, shares: Server) -> None:  # type: ignore[no-untyped-def]
+def test_the_model_loads_one_page_per_request_without_markers(qtbot, shares: Server) -> None:
     model = ObjectListModel(
         Connection(endpoint_url=shares.endpoint_url),
         Target(bucket="shares", prefix=PREFIX),
@@ -86,7 +86,7 @@ def test_the_model_loads_one_page_per_request_without_markers(qtbot, shares: Ser
     )
 
 
-def test_the_view_lists_every_file_under_the_prefix(qtbot, shares: Server) -> None:  # type: ignore[no-untyped-def]
+def test_the_view_lists_every_file_under_the_prefix(qtbot, shares: Server) -> None:
     view = make_view(qtbot, shares)
     load_all(qtbot, view)
     assert sorted(shown(view)) == sorted(key[len(PREFIX) :] for key in KEYS)
@@ -177,7 +177,7 @@ def test_a_refused_listing_is_shown_not_treated_as_empty(qtbot, moto_server: Ser
     assert not view.model.has_more
 
 
-def test_the_model_passes_qtmodeltester(qtmodeltester, shares: Server, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_the_model_passes_qtmodeltester(qtmodeltester, shares: Server, qtbot) -> None:
     model = ObjectListModel(
         Connection(endpoint_url=shares.endpoint_url), Target(bucket="shares", prefix=PREFIX)
     )

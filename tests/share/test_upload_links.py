@@ -30,7 +30,7 @@ from tests.share.support import IDENTITY, LONG_TERM, at
 NOW = at("2024-05-01T12:00:00Z")
 
 
-def sign(**kwargs):  # type: ignore[no-untyped-def]
+def sign(**kwargs):
     options = dict(
         identity_arn=IDENTITY, content_type="application/pdf", max_bytes=10_000_000,
         expires_in=3600, region="eu-central-1", credentials=LONG_TERM, clock=lambda: NOW,

@@ -54,11 +54,11 @@ def src(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def plan_for(tmp_path: Path):  # type: ignore[no-untyped-def]
+def plan_for(tmp_path: Path):
     """plan_for(source, prefix="", **options) -> Plan, against the in-process bucket."""
     cache = HashCache(tmp_path / "hashes.sqlite")
 
-    def run(source: Path | str, prefix: str = "", lister=None, **options) -> Plan:  # type: ignore[no-untyped-def]
+    def run(source: Path | str, prefix: str = "", lister=None, **options) -> Plan:
         return make_plan(
             source,
             Target(bucket=BUCKET, prefix=prefix),

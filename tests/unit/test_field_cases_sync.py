@@ -22,11 +22,11 @@ def md5(data: bytes) -> str:
     return hashlib.md5(data).hexdigest()
 
 
-def fixed_listing(*objects: RemoteObject):  # type: ignore[no-untyped-def]
+def fixed_listing(*objects: RemoteObject):
     return lambda client, target: iter(objects)
 
 
-def apply(plan):  # type: ignore[no-untyped-def]
+def apply(plan):
     return apply_plan(plan, Connection(region="us-east-1"))
 
 
@@ -163,7 +163,7 @@ def test_f05_delete_excluded_is_a_separate_explicit_option(s3, src, plan_for) ->
 
 # F06: a missing, empty or unreadable source never wipes the destination.
 @pytest.fixture
-def f06_remote(s3):  # type: ignore[no-untyped-def]
+def f06_remote(s3):
     for key in ("photos/2019/a.jpg", "photos/2019/b.jpg", "photos/2020/c.jpg"):
         s3.put_object(Bucket=BUCKET, Key=key, Body=b"jpg")
     return s3
@@ -191,7 +191,7 @@ def test_f06_empty_source_on_purpose_is_blocked_with_the_share(f06_remote, src, 
 def test_f06_unreadable_source_is_an_error(f06_remote, src, plan_for, monkeypatch) -> None:
     real_scandir = os.scandir
 
-    def refuse(path):  # type: ignore[no-untyped-def]
+    def refuse(path):
         if os.path.abspath(path) == str(src):
             raise PermissionError(13, "Permission denied", str(path))
         return real_scandir(path)
@@ -209,7 +209,7 @@ def test_unreadable_subfolder_keeps_its_remote_copies(s3, src, plan_for, monkeyp
         s3.put_object(Bucket=BUCKET, Key=key, Body=b"x")
     real_scandir = os.scandir
 
-    def refuse(path):  # type: ignore[no-untyped-def]
+    def refuse(path):
         if str(path).endswith("secret"):
             raise PermissionError(13, "Permission denied", str(path))
         return real_scandir(path)
@@ -399,7 +399,7 @@ def test_f11_rewritten_during_upload_with_same_size_is_reported(s3, src, plan_fo
     real_check = apply_module._Run._local_change
     calls = []
 
-    def rewrite_after_first_stat(self, action):  # type: ignore[no-untyped-def]
+    def rewrite_after_first_stat(self, action):
         outcome = real_check(self, action)
         calls.append(outcome)
         if len(calls) == 1:  # the writer strikes between the stat and the read

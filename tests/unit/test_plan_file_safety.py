@@ -16,17 +16,17 @@ from s3desk.core.session import Connection
 from tests.unit.conftest import BUCKET, ops, write
 
 
-def apply(plan: Plan, **kwargs):  # type: ignore[no-untyped-def]
+def apply(plan: Plan, **kwargs):
     return apply_plan(plan, Connection(region="us-east-1"), **kwargs)
 
 
-def edited(plan: Plan, **changes) -> Plan:  # type: ignore[no-untyped-def]
+def edited(plan: Plan, **changes) -> Plan:
     action = replace(plan.actions[0], **changes)
     return plan.with_actions((action, *plan.actions[1:]))
 
 
 @pytest.fixture
-def reviewed(s3, src, plan_for, tmp_path):  # type: ignore[no-untyped-def]
+def reviewed(s3, src, plan_for, tmp_path):
     write(src, "page.html", "p")
     (tmp_path / "outside-secret.txt").write_text("secret")
     plan = plan_for(src, "site/")
