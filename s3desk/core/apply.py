@@ -23,11 +23,11 @@ from enum import StrEnum
 from typing import Any
 
 from s3desk.core.compare import MD5_METADATA, MULTIPART_THRESHOLD, PART_SIZE, HeadInfo
+from s3desk.core.direct import DirectEndpoint
 from s3desk.core.errors import S3DeskError, explain
 from s3desk.core.identity import identify
-from s3desk.core.listing import list_prefix
 from s3desk.core.plan import Action, Headers, Op, Plan
-from s3desk.core.review import check_identity, check_plan_shape, guard_reasons, inside_source
+from s3desk.core.review import check_identity, check_plan_shape, guard_reasons
 from s3desk.core.session import Connection, make_client
 from s3desk.core.wire import WireClient, WrongRoute, wire_enabled
 
@@ -87,6 +87,7 @@ class Blocked(S3DeskError):
         )
 
 
+OUTSIDE_SOURCE = "the file is now a link pointing outside the source; make a new dry run"
 GUARANTEE_CONDITIONAL = "conditional requests (If-None-Match / If-Match) held"
 GUARANTEE_HEAD = (
     "each key was checked with HeadObject just before writing (this server may ignore "
@@ -111,10 +112,16 @@ def apply_plan(
     """
     check_applicable(plan, allow_deletes)
     connection = connection.for_endpoint(plan.target.endpoint_url, plan.target.region)
-    check_identity(plan.identity, identify(connection))
-    run = _Run(plan, make_client(connection), on_progress, on_result, cancel)
-    results = run.execute()
-    objects, size = _prefix_total(run.client, plan)
+    direct = DirectEndpoint.for_connection(connection, plan.target)
+    try:
+        check_identity(plan.identity, direct.identify() if direct else identify(connection))
+        run = _Run(plan, lambda: make_client(connection), on_progress, on_result, cancel)
+        run.direct = direct
+        results = run.execute()
+        objects, size = _prefix_total(run, plan)
+    finally:
+        if direct is not None:
+            direct.close()
     result = ApplyResult(
         results=results,
         guarantee=GUARANTEE_HEAD if plan.target.is_custom_endpoint else GUARANTEE_CONDITIONAL,
@@ -154,13 +161,18 @@ class _Run:
     def __init__(
         self,
         plan: Plan,
-        client: Any,
+        make_client: Callable[[], Any],
         on_progress: Callable[[Progress], None] | None,
         on_result: Callable[[ActionResult], None] | None,
         cancel: threading.Event | None,
     ) -> None:
         self.plan = plan
-        self.client = client
+        self.real_source = os.path.realpath(plan.source)
+        self._make_client = make_client
+        self._client: Any = None
+        self._client_lock = threading.Lock()
+        # Set when the plan's endpoint is reached without botocore (`s3desk.core.direct`).
+        self.direct: DirectEndpoint | None = None
         self.bucket = plan.target.bucket
         self.check_first = plan.target.is_custom_endpoint
         self.on_progress = on_progress
@@ -176,6 +188,15 @@ class _Run:
         # in for botocore; multipart uploads and copies stay on botocore.
         self.wire: WireClient | None = None
         self.wire_checked = False
+
+    @property
+    def client(self) -> Any:
+        """The botocore client, made on first use: single PUTs, HEADs and DELETEs may never
+        need it (see `s3desk.core.direct`)."""
+        with self._client_lock:
+            if self._client is None:
+                self._client = self._make_client()
+            return self._client
 
     def execute(self) -> tuple[ActionResult, ...]:
         writes = [a for a in self.plan.actions if a.op in (Op.UPLOAD, Op.UPDATE, Op.METADATA)]
@@ -209,6 +230,9 @@ class _Run:
             return
         self.wire_checked = True
         if not wire_enabled():
+            return
+        if self.direct is not None:
+            self.wire = self.direct.objects
             return
         try:
             self.wire = WireClient.for_client(self.client, self.bucket)
@@ -257,7 +281,10 @@ class _Run:
     def _write(self, action: Action) -> tuple[Outcome, str]:
         if action.op is Op.METADATA:
             return self._copy_metadata(action)
-        changed = self._local_change(action)
+        multipart = (action.size or 0) > MULTIPART_THRESHOLD
+        # A single PUT checks the file it opened after reading it (in `_put`); a multipart
+        # upload checks before it starts, since it cannot be taken back cheaply.
+        changed = self._local_change(action) if multipart else ""
         if changed:
             return Outcome.CHANGED, changed
         if self.check_first:
@@ -265,26 +292,29 @@ class _Run:
             if conflict:
                 return Outcome.CONFLICT, conflict
         path = os.path.join(self.plan.source, action.path or "")
-        if (action.size or 0) > MULTIPART_THRESHOLD:
+        if multipart:
             return self._put_multipart(action, path)
         return self._put(action, path)
 
     def _local_change(self, action: Action) -> str:
         """Stat the file again: it must be exactly as it was when the plan was reviewed."""
         path = os.path.join(self.plan.source, action.path or "")
-        if not self.plan.options.follow_symlinks and not inside_source(self.plan.source, path):
-            return "the file is now a link pointing outside the source; make a new dry run"
+        if not self.plan.options.follow_symlinks and not self._inside(os.path.realpath(path)):
+            return OUTSIDE_SOURCE
         try:
             info = os.stat(path)
         except OSError as exc:
             return f"the file is gone or unreadable ({exc.strerror}); make a new dry run"
-        if (
-            info.st_size != action.size
-            or (action.mtime_ns is not None and info.st_mtime_ns != action.mtime_ns)
-            or (action.ctime_ns is not None and info.st_ctime_ns != action.ctime_ns)
-        ):
-            return "the file changed after the dry run; make a new dry run"
-        return ""
+        return _stat_change(action, info)
+
+    def _opened_change(self, action: Action, path: str, handle: Any) -> str:
+        """The same check on an open file, after reading it: its bytes are the ones read."""
+        if not self.plan.options.follow_symlinks and not self._inside(_real_path(path, handle)):
+            return OUTSIDE_SOURCE
+        return _stat_change(action, os.fstat(handle.fileno()))
+
+    def _inside(self, real: str) -> bool:
+        return real == self.real_source or real.startswith(self.real_source + os.sep)
 
     def _remote_change(self, action: Action) -> str:
         """HeadObject just before writing: the key must be as the plan recorded it."""
@@ -315,9 +345,15 @@ class _Run:
         return HeadInfo.from_response(reply), False
 
     def _put(self, action: Action, path: str) -> tuple[Outcome, str]:
-        with open(path, "rb") as handle:
-            body = handle.read()
-        changed = self._local_change(action) or _digest_change(action, body)
+        try:
+            with open(path, "rb") as handle:
+                body = handle.read()
+                changed = self._opened_change(action, path, handle)
+        except OSError as exc:
+            return Outcome.CHANGED, f"the file is gone or unreadable ({exc.strerror}); " + (
+                "make a new dry run"
+            )
+        changed = changed or _digest_change(action, body)
         if changed:
             return Outcome.CHANGED, changed
         digest = hashlib.md5(body).digest()
@@ -453,6 +489,25 @@ def _kept_headers(info: HeadInfo, wanted: Headers) -> dict[str, Any]:
     return {k: v for k, v in args.items() if v}
 
 
+def _stat_change(action: Action, info: os.stat_result) -> str:
+    if (
+        info.st_size != action.size
+        or (action.mtime_ns is not None and info.st_mtime_ns != action.mtime_ns)
+        or (action.ctime_ns is not None and info.st_ctime_ns != action.ctime_ns)
+    ):
+        return "the file changed after the dry run; make a new dry run"
+    return ""
+
+
+def _real_path(path: str, handle: Any) -> str:
+    """Where the open file really is: on Linux the kernel's own record of the opened file
+    (one call, and no gap between checking and reading); elsewhere the path resolved."""
+    try:
+        return os.readlink(f"/proc/self/fd/{handle.fileno()}")
+    except OSError:
+        return os.path.realpath(path)
+
+
 def _digest_change(action: Action, body: bytes) -> str:
     if action.md5 and hashlib.md5(body).hexdigest() != action.md5:
         return "the file's content changed after the dry run; make a new dry run"
@@ -488,9 +543,14 @@ def _arn(bucket: str, key: str) -> str:
     return f"arn:aws:s3:::{bucket}/{key}"
 
 
-def _prefix_total(client: Any, plan: Plan) -> tuple[int | None, int | None]:
+def _prefix_total(run: _Run, plan: Plan) -> tuple[int | None, int | None]:
+    from s3desk.core.planner import default_lister
+
     try:
-        objects = list(list_prefix(client, plan.target))
+        if run.direct is not None:
+            objects = list(run.direct.list(plan.target))
+        else:
+            objects = list(default_lister(plan.target)(run.client, plan.target))
     except S3DeskError as exc:
         logger.warning("could not list %s after apply: %s", plan.target.url, exc)
         return None, None

@@ -19,7 +19,7 @@ import functools
 import logging
 import time
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -67,8 +67,13 @@ def list_prefix_fast(client: Any, target: Target) -> Iterator[RemoteObject]:
     try:
         route = listing_route(client, target.bucket)
     except Exception as exc:
-        raise _listing_error(exc, target) from exc
-    fetch = functools.partial(_fetch_page, client, session, route, target)
+        raise listing_error(exc, target) from exc
+    yield from list_pages(functools.partial(_fetch_page, client, session, route, target), target)
+
+
+def list_pages(fetch: Callable[[str | None], bytes], target: Target) -> Iterator[RemoteObject]:
+    """Yield the objects of every page `fetch(token)` returns, the next page fetched while
+    this one is parsed."""
     count = 0
     # The next page is fetched while this one is parsed and consumed: its token is read from
     # the raw bytes first, and checked against the parsed one before the prefetch is trusted.
@@ -128,16 +133,20 @@ def listing_route(client: Any, bucket: str) -> ListingRoute:
 
 def page_url(route: ListingRoute, prefix: str, token: str | None) -> str:
     """The URL of one ListObjectsV2 page, its query already in SigV4 canonical order."""
+    return f"{route.base_url}?{page_query(prefix, token)}"
+
+
+def page_query(prefix: str, token: str | None) -> str:
+    """The query of one ListObjectsV2 page in SigV4 canonical form."""
     params = {"encoding-type": "url", "list-type": "2", "max-keys": str(PAGE_SIZE)}
     if prefix:
         params["prefix"] = prefix
     if token is not None:
         params["continuation-token"] = token
-    query = "&".join(
+    return "&".join(
         f"{quote(name, safe='-_.~')}={quote(value, safe='-_.~')}"
         for name, value in sorted(params.items())
     )
-    return f"{route.base_url}?{query}"
 
 
 def parse_page(body: bytes) -> tuple[list[RemoteObject], str | None]:
@@ -221,16 +230,16 @@ def _fetch_page(
             response = session.send(_signed_request(client, route, url))
         except BotoConnectionError as exc:
             if attempt == ATTEMPTS or isinstance(exc, SSLError):
-                raise _listing_error(exc, target) from exc
+                raise listing_error(exc, target) from exc
             logger.debug("listing page failed (%s); retrying", type(exc).__name__)
         except Exception as exc:
-            raise _listing_error(exc, target) from exc
+            raise listing_error(exc, target) from exc
         else:
             if response.status_code == 200:
                 return response.content
             if response.status_code not in RETRY_STATUSES or attempt == ATTEMPTS:
                 error = _client_error(response)
-                raise _listing_error(error, target) from error
+                raise listing_error(error, target) from error
             logger.debug("listing page answered %s; retrying", response.status_code)
         time.sleep(0.1 * 2**attempt)
     raise AssertionError("unreachable")  # pragma: no cover
@@ -270,7 +279,7 @@ def _client_error(response: Any) -> Exception:
     return ClientError(parsed, "ListObjectsV2")
 
 
-def _listing_error(exc: BaseException, target: Target) -> S3DeskError:
+def listing_error(exc: BaseException, target: Target) -> S3DeskError:
     error = explain(exc, operation="s3:ListBucket", bucket=target.bucket)
     if error.code == "AccessDenied":
         error = listing_denied(target, error)

@@ -169,6 +169,10 @@ class Hasher:
     def __init__(self, cache: HashCache | None) -> None:
         self.cache = cache
 
+    def has_md5(self, path: str, size: int, mtime_ns: int, inode: int) -> bool:
+        """True when the MD5 is cached for exactly this size, stamp and inode."""
+        return self.cache is not None and bool(self.cache.get(path, "md5", size, mtime_ns, inode))
+
     def md5(self, path: str, size: int, mtime_ns: int, inode: int) -> str:
         return self._cached(path, "md5", size, mtime_ns, inode, lambda: md5_file(path))
 

@@ -62,7 +62,7 @@ def who_am_i(connection: Connection) -> Identity:
     try:
         reply = sts.get_caller_identity()
     except Exception as exc:
-        raise _sts_error(exc, connection, credentials.access_key) from exc
+        raise sts_error(exc, connection, credentials.access_key) from exc
     identity = Identity(account=reply["Account"], arn=reply["Arn"], user_id=reply["UserId"])
     logger.info("identity: %s (account %s)", identity.arn, identity.account)
     return identity
@@ -82,10 +82,14 @@ def identify(connection: Connection) -> Identity:
 def unverified_identity(connection: Connection) -> Identity:
     """The identity to record on a server without STS: the access key id, marked unverified."""
     session = connection.session()
-    credentials = _credentials_or_raise(session)
+    return unverified(_credentials_or_raise(session).access_key)
+
+
+def unverified(access_key: str) -> Identity:
+    """The access key id standing for the principal (never the secret), marked unverified."""
     return Identity(
         account="",
-        arn=f"access key {credentials.access_key}",
+        arn=f"access key {access_key}",
         verified=False,
         note="this endpoint serves S3 but not STS; the access key id stands for the principal",
     )
@@ -106,7 +110,7 @@ def _credentials_or_raise(session):  # type: ignore[no-untyped-def]
         raise explain(exc) from exc
 
 
-def _sts_error(exc: Exception, connection: Connection, access_key: str) -> S3DeskError:
+def sts_error(exc: Exception, connection: Connection, access_key: str) -> S3DeskError:
     error = explain(exc, operation="sts:GetCallerIdentity")
     serves_no_sts = connection.endpoint_url and error.code not in (
         "EndpointUnreachable",

@@ -12,6 +12,7 @@ import logging
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -179,7 +180,7 @@ class Plan:
     job: str | None = None  # the saved job it was made for, whose credentials apply uses
     remote_objects: int = 0  # objects under the prefix when it was listed (for the guards)
 
-    @property
+    @cached_property
     def summary(self) -> Summary:
         counts = dict.fromkeys(("upload", "update", "metadata", "delete", "skip", "conflict"), 0)
         upload_bytes = 0
@@ -223,7 +224,15 @@ class Plan:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=1, ensure_ascii=False)
+        """Indented, one action a line. json indents only in its pure-Python encoder (0.2 s
+        for 10,000 actions), so each action is written by the C encoder on a line of its own."""
+        data = self.to_dict()
+        actions = data.pop("actions")
+        head = json.dumps(data, indent=1, ensure_ascii=False)
+        encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+        lines = ",\n  ".join(map(encode, actions))
+        body = f"\n  {lines}\n " if actions else ""
+        return f'{head[:-2]},\n "actions": [{body}]\n}}'
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Plan:

@@ -19,6 +19,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from s3desk.core.compare import MODES, HeadInfo, Verdict, compare
+from s3desk.core.direct import DirectEndpoint
 from s3desk.core.errors import S3DeskError, UsageError, explain
 from s3desk.core.filters import Filters
 from s3desk.core.hashing import HashCache, Hasher
@@ -73,9 +74,30 @@ def make_plan(
     check_options(options)
     root = resolve_source(source)
     connection = connection.for_endpoint(target.endpoint_url, target.region)
-    scanned, client, remote, identity = _gather(
-        root, target, options, connection, identity, lister or default_lister(target)
-    )
+    direct = None if lister else DirectEndpoint.for_connection(connection, target)
+    try:
+        scanned, client, remote, identity = _gather(
+            root, target, options, connection, identity, lister or default_lister(target), direct
+        )
+        plan = _build(root, target, options, (scanned, client, remote, identity),
+                      hash_cache, cancel, job)  # fmt: skip
+    finally:
+        if direct is not None:
+            direct.close()
+    _log_plan(plan)
+    return plan
+
+
+def _build(
+    root: str,
+    target: Target,
+    options: Options,
+    gathered: tuple[ScanResult, Any, list[RemoteObject], Identity],
+    hash_cache: HashCache | None,
+    cancel: threading.Event | None,
+    job: str | None,
+) -> Plan:
+    scanned, client, remote, identity = gathered
     _raise_if_cancelled(cancel)
     _refuse_empty_source(scanned, remote, target, options)
     cache = hash_cache if hash_cache is not None else HashCache()
@@ -94,7 +116,6 @@ def make_plan(
         ),
         remote_count=len(remote),
     )
-    _log_plan(plan)
     return plan
 
 
@@ -133,6 +154,7 @@ def _gather(
     connection: Connection,
     identity: Identity | None,
     lister: Lister,
+    direct: DirectEndpoint | None,
 ) -> tuple[ScanResult, Any, list[RemoteObject], Identity]:
     """Scan the source while the identity and the listing are fetched on other threads.
 
@@ -140,8 +162,12 @@ def _gather(
     identity error, which says more about credentials than a refused listing does.
     """
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="s3desk-plan") as pool:
-        listing = pool.submit(_list_remote, connection, target, lister)
-        who = pool.submit(identify, connection) if identity is None else None
+        if direct is not None:
+            listing = pool.submit(lambda: (direct, list(direct.list(target))))
+            who = pool.submit(direct.identify) if identity is None else None
+        else:
+            listing = pool.submit(_list_remote, connection, target, lister)
+            who = pool.submit(identify, connection) if identity is None else None
         scanned = scan(root, Filters(options.filters), follow_symlinks=options.follow_symlinks)
         identity = identity or who.result()  # type: ignore[union-attr]
         client, remote = _listing_result(listing, target)
@@ -309,7 +335,21 @@ class _Builder:
         return _local_action(Op.UPLOAD, key, local, "new file", self._headers(local.path))
 
     def _compare_pairs(self, pairs: list[tuple[LocalFile, RemoteObject]]) -> list[Action]:
-        """Compare on several threads, in batches: hashing releases the GIL."""
+        """Compare here what needs no reading (sizes differ, or the hash is cached), and the
+        rest on several threads, in batches: reading and hashing release the GIL."""
+        quick, slow = [], []
+        for pair in pairs:
+            (quick if self._needs_no_read(*pair) else slow).append(pair)
+        return self._compare_batch(quick) + self._compare_slow(slow)
+
+    def _needs_no_read(self, local: LocalFile, obj: RemoteObject) -> bool:
+        if local.size != obj.size or self.options.compare == "size":
+            return True
+        return not obj.is_multipart and self.hasher.has_md5(
+            local.abspath, local.size, local.stamp_ns, local.inode
+        )
+
+    def _compare_slow(self, pairs: list[tuple[LocalFile, RemoteObject]]) -> list[Action]:
         if not pairs:
             return []
         batches = [pairs[i : i + HASH_BATCH] for i in range(0, len(pairs), HASH_BATCH)]

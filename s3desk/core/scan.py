@@ -145,7 +145,8 @@ class _Walk:
             if entry.is_symlink():
                 return self._visit_link(entry, relative, chain)
             if entry.is_dir(follow_symlinks=False):
-                real = os.path.realpath(entry.path)
+                # Not a link, so its real path is its parent's real path and its name.
+                real = os.path.join(chain[-1], entry.name)
                 return self._enter(entry.path, relative, (*chain, real))
             if entry.is_file(follow_symlinks=False):
                 self._add_file(entry.path, relative, entry.stat(follow_symlinks=False))

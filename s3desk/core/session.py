@@ -13,6 +13,9 @@ logger = logging.getLogger(__name__)
 
 # Enough connections for the transfer threads of apply and the HEAD checks of a plan.
 MAX_POOL_CONNECTIONS = 64
+RETRY_ATTEMPTS = 5  # botocore's retries.max_attempts
+CONNECT_TIMEOUT = 10
+READ_TIMEOUT = 60
 
 
 @dataclass(frozen=True)
@@ -68,9 +71,9 @@ def client_config(endpoint_url: str | None, *, custom: bool) -> Any:
     options: dict[str, Any] = {
         "signature_version": "s3v4",
         "max_pool_connections": MAX_POOL_CONNECTIONS,
-        "retries": {"max_attempts": 5, "mode": "standard"},
-        "connect_timeout": 10,
-        "read_timeout": 60,
+        "retries": {"max_attempts": RETRY_ATTEMPTS, "mode": "standard"},
+        "connect_timeout": CONNECT_TIMEOUT,
+        "read_timeout": READ_TIMEOUT,
     }
     if custom:
         options["request_checksum_calculation"] = "when_required"

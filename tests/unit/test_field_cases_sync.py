@@ -396,20 +396,18 @@ def test_f11_rewritten_during_upload_with_same_size_is_reported(s3, src, plan_fo
     assert ops(plan) == {"update": ["db.log"]}
     from s3desk.core import apply as apply_module
 
-    real_check = apply_module._Run._local_change
-    calls = []
+    real_put = apply_module._Run._put
 
-    def rewrite_after_first_stat(self, action):
-        outcome = real_check(self, action)
-        calls.append(outcome)
-        if len(calls) == 1:  # the writer strikes between the stat and the read
-            stat = path.stat()
-            with open(path, "r+b") as handle:
-                handle.write(b"Z" * 4096)
-            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-        return outcome
+    def rewrite_before_the_read(self, action, file_path):
+        # The writer strikes after the dry run and the checks before the write, just
+        # before the file is read: same size, mtime put back.
+        stat = path.stat()
+        with open(path, "r+b") as handle:
+            handle.write(b"Z" * 4096)
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        return real_put(self, action, file_path)
 
-    monkeypatch.setattr(apply_module._Run, "_local_change", rewrite_after_first_stat)
+    monkeypatch.setattr(apply_module._Run, "_put", rewrite_before_the_read)
     result = apply(plan)
     assert [r.outcome for r in result.results] == [Outcome.CHANGED]
     stored = s3.get_object(Bucket=BUCKET, Key="db.log")["Body"].read()

@@ -130,11 +130,40 @@ def test_requests_carry_the_headers_apply_asks_for(scripted_server: ScriptedServ
     assert put.headers["Content-Type"] == "text/html"
     assert put.headers["Content-Encoding"] == "gzip"
     assert put.headers["x-amz-storage-class"] == "STANDARD_IA"
-    assert put.headers["x-amz-content-sha256"] == hashlib.sha256(BODY).hexdigest()  # plain HTTP
+    # Plain HTTP, but the signed Content-MD5 binds the body: no second hash of it.
+    assert put.headers["x-amz-content-sha256"] == wire.UNSIGNED_PAYLOAD
     assert "Credential=AKIDWIRETEST/" in put.headers["Authorization"]
     assert (delete.method, delete.headers["If-Match"]) == ("DELETE", '"abc"')
     with pytest.raises(TypeError):
         client.put_object("k", BODY, Metadata="x")
+
+
+@pytest.mark.parametrize("service", ["s3", "sts"])
+def test_signature_with_a_query_or_a_body_is_botocores(service: str) -> None:
+    """A listing page (query, no body) and an STS call (body, no Content-MD5) over plain
+    HTTP: the SHA-256 of the body is signed, and the Authorization is exactly botocore's."""
+    from botocore.auth import SigV4Auth
+
+    route = wire.Route("http", "127.0.0.1", 9000, "127.0.0.1:9000", "/wire-bucket", "eu-west-1",
+                       service)  # fmt: skip
+    credentials = Credentials("AKIDWIRETEST", "wire-secret-key")
+    client = WireClient(route, credentials)
+    query = "continuation-token=a%2Fb%3D%3D&list-type=2&prefix=site%2F%C3%A9"
+    body = b"Action=GetCallerIdentity&Version=2011-06-15" if service == "sts" else b""
+    path, method = "/wire-bucket", "POST" if body else "GET"
+    signed = client._signed_headers(method, path, query, {}, body)
+    payload = hashlib.sha256(body).hexdigest()
+    assert signed["x-amz-content-sha256"] == payload
+    request = AWSRequest(method, f"{route.endpoint_url}{path}?{query}",
+                         headers={"x-amz-content-sha256": payload}, data=body)  # fmt: skip
+    auth = S3SigV4Auth if service == "s3" else SigV4Auth
+    auth(credentials.get_frozen_credentials(), service, "eu-west-1").add_auth(request)
+    stamp = request.headers["X-Amz-Date"]
+    ours = {"Host": route.host_header, "x-amz-date": stamp, "x-amz-content-sha256": payload}
+    mine = client._authorization(
+        method, path, ours, payload, stamp, credentials.get_frozen_credentials(), query
+    )
+    assert mine == request.headers["Authorization"]
 
 
 def test_one_connection_per_thread_is_kept_alive(scripted_server: ScriptedServer) -> None:
