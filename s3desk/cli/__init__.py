@@ -11,6 +11,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from s3desk.core.errors import S3DeskError, UsageError, explain
 
@@ -49,11 +50,32 @@ def build_parser() -> argparse.ArgumentParser:
         description="Put files into S3 without fear: dry run, review, confirm, apply.",
         parents=[_common_options(in_command=False)],
     )
+    parser.add_argument("--version", action=_Version)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     common = _common_options(in_command=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers, common)
     return parser
+
+
+class _Version(argparse.Action):
+    """--version, read from the installed package only when asked (it costs an import)."""
+
+    def __init__(self, option_strings: Sequence[str], dest: str, **kwargs: Any) -> None:
+        super().__init__(option_strings, dest, nargs=0, help="show the version and exit")
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        print(f"s3desk {_version()}")
+        parser.exit()
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("s3desk")
+    except PackageNotFoundError:
+        return "(not installed)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

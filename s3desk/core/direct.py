@@ -20,12 +20,14 @@ same either way.
 from __future__ import annotations
 
 import configparser
+import functools
 import logging
 import os
+import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from s3desk.core.errors import S3DeskError
@@ -34,6 +36,9 @@ from s3desk.core.listing import RemoteObject
 from s3desk.core.session import CONNECT_TIMEOUT, READ_TIMEOUT, RETRY_ATTEMPTS, Connection
 from s3desk.core.target import Target
 from s3desk.core.wire import Route, WireClient, WrongRoute, wire_enabled
+
+if TYPE_CHECKING:
+    from s3desk.core.fastlist import RawPage
 
 logger = logging.getLogger(__name__)
 
@@ -106,20 +111,28 @@ class DirectEndpoint:
 
     def list(self, target: Target) -> Iterator[RemoteObject]:
         """Every object under the target's prefix (see `s3desk.core.fastlist`)."""
-        from s3desk.core.fastlist import list_pages, listing_error, page_query
+        from s3desk.core.fastlist import list_pages
 
-        def fetch(token: str | None) -> bytes:
-            query = page_query(target.prefix, token)
-            try:
-                return self.objects.request(
-                    "GET", self.objects.route.base_path or "/", "ListObjectsV2", query=query
-                )[2]
-            except WrongRoute as exc:
-                raise listing_error(exc.__cause__ or exc, target) from exc
-            except Exception as exc:
-                raise listing_error(exc, target) from exc
+        return list_pages(functools.partial(self._page, target), target)
 
-        return list_pages(fetch, target)
+    def pages(self, target: Target, stop: threading.Event) -> Iterator[RawPage]:
+        """The listing's pages unparsed, for a consumer that parses them itself."""
+        from s3desk.core.fastlist import raw_pages
+
+        return raw_pages(functools.partial(self._page, target), stop)
+
+    def _page(self, target: Target, token: str | None) -> bytes:
+        from s3desk.core.fastlist import listing_error, page_query
+
+        query = page_query(target.prefix, token)
+        try:
+            return self.objects.request(
+                "GET", self.objects.route.base_path or "/", "ListObjectsV2", query=query
+            )[2]
+        except WrongRoute as exc:
+            raise listing_error(exc.__cause__ or exc, target) from exc
+        except Exception as exc:
+            raise listing_error(exc, target) from exc
 
     def head_object(self, *, Bucket: str, Key: str) -> dict[str, Any]:
         """HeadObject, answered as boto3 answers it (for the planner's header checks)."""

@@ -16,7 +16,10 @@ regional AWS endpoints follow the client's configuration exactly.
 from __future__ import annotations
 
 import functools
+import html
 import logging
+import re
+import threading
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterator
@@ -91,6 +94,48 @@ def list_pages(fetch: Callable[[str | None], bytes], target: Target) -> Iterator
     logger.debug("listed %d objects under %s (fast path)", count, target.url)
 
 
+@dataclass(frozen=True)
+class RawPage:
+    """One page's bytes as fetched, to be parsed by whoever consumes it; `asked_next` is the
+    token the fetcher used for the next page (None: it fetched no more)."""
+
+    body: bytes
+    asked_next: str | None
+
+
+def raw_pages(
+    fetch: Callable[[str | None], bytes], stop: threading.Event | None = None
+) -> Iterator[RawPage]:
+    """Fetch page after page, each with the token read from the bytes of the one before,
+    leaving the parsing to the consumer (on another thread, parsing here would take the GIL
+    from the work the consumer does meanwhile)."""
+    token: str | None = None
+    while stop is None or not stop.is_set():
+        body = fetch(token)
+        token = token_hint(body)
+        yield RawPage(body, token)
+        if not token:
+            return
+
+
+def read_page(page: RawPage, target: Target) -> tuple[list[RemoteObject], bool]:
+    """The objects of a fetched page, and whether more pages follow.
+
+    Raises:
+        S3DeskError: the page says more follow from a token the fetcher could not read.
+    """
+    objects, token = _parse(page.body, target)
+    if token is not None and token != page.asked_next:
+        raise S3DeskError(
+            "Listing incomplete",
+            f"The server's listing of {target.url} continues from a token s3desk could not "
+            "follow, so it cannot tell what else is there. Retry, or report this server's "
+            "behaviour.",
+            code="ListingIncomplete",
+        )
+    return objects, token is not None
+
+
 def token_hint(body: bytes) -> str | None:
     """The NextContinuationToken of a page read straight from its bytes, or None."""
     start = body.find(b"<NextContinuationToken>")
@@ -155,12 +200,108 @@ def parse_page(body: bytes) -> tuple[list[RemoteObject], str | None]:
     Keys are URL-decoded when the server says it encoded them (`<EncodingType>url`), the way
     botocore decodes them; ETags lose their quotes.
     """
+    try:
+        page = _plain_page(body)
+    except _NotPlain:
+        page = _tree_page(body)
+    if page.truncated and not page.token:
+        raise S3DeskError(
+            "Listing incomplete",
+            "The server said the listing goes on but gave no continuation token, so s3desk "
+            "cannot tell what else is there. Retry, or report this server's behaviour.",
+            code="ListingIncomplete",
+        )
+    times: dict[str, float] = {}
+    objects = [
+        RemoteObject(
+            key=unquote_plus(key) if page.encoded else key,
+            size=int(size),
+            etag=etag.strip('"'),
+            last_modified=times.get(stamp) or times.setdefault(stamp, parse_time(stamp)),
+            storage_class=storage or "STANDARD",
+        )
+        for key, size, etag, stamp, storage in page.rows
+    ]
+    return objects, page.token if page.truncated else None
+
+
+@dataclass
+class _Page:
+    rows: list[tuple[str, str, str, str, str]]  # key, size, etag, last modified, storage class
+    encoded: bool
+    truncated: bool
+    token: str | None
+
+
+class _NotPlain(Exception):
+    """The page uses XML this reader leaves to ElementTree."""
+
+
+_FIELD = re.compile(r"<(Key|Size|ETag|LastModified|StorageClass)>([^<]*)</\1>")
+_TOP_FIELD = re.compile(r"<(EncodingType|IsTruncated|NextContinuationToken)>([^<]*)</\1>")
+_FOREIGN = ("<![CDATA[", "<!--", "<!DOCTYPE", "\r")
+_UTF8_DECLARATION = re.compile(r"^<\?xml[^>]*encoding=[\"']utf-8[\"']", re.I)
+_SLOTS = {"Size": 1, "ETag": 2, "LastModified": 3, "StorageClass": 4}
+
+
+def _plain_page(body: bytes) -> _Page:
+    """Read a page written the way S3 servers write it (UTF-8; no prefixes, CDATA, comments
+    or attributes) with one regular expression: a sixth of ElementTree's cost, which was most
+    of a no-change plan's CPU at 10,000 keys. Anything else raises `_NotPlain`, and so does
+    any page whose fields do not fall into exactly one row per `<Contents>`."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _NotPlain() from exc
+    if any(mark in text for mark in _FOREIGN) or "<ListBucketResult" not in text:
+        raise _NotPlain()
+    declared = text.startswith("<?xml") and "encoding" in text[:100]
+    if declared and not _UTF8_DECLARATION.match(text):
+        raise _NotPlain()
+    rows = _plain_rows(text)
+    blocks = text.count("<Contents>")
+    if len(rows) != blocks or text.count("<Contents") != blocks:
+        raise _NotPlain()
+    if text.count("Contents>") != 2 * blocks:
+        raise _NotPlain()
+    top = dict(_TOP_FIELD.findall(text))
+    escaped = "&" in text
+    return _Page(
+        rows=[tuple(map(html.unescape, row)) for row in rows] if escaped else rows,  # type: ignore[misc]
+        encoded=top.get("EncodingType", "").strip().lower() == "url",
+        truncated=top.get("IsTruncated", "").strip().lower() == "true",
+        token=(html.unescape(top["NextContinuationToken"]) if escaped
+               else top["NextContinuationToken"]) if top.get("NextContinuationToken") else None,
+    )  # fmt: skip
+
+
+def _plain_rows(text: str) -> list[tuple[str, str, str, str, str]]:
+    """One row a Key, each field given exactly once after its Key."""
+    rows: list[list[str | None]] = []
+    row: list[str | None] | None = None
+    for name, value in _FIELD.findall(text):
+        if name == "Key":
+            row = [value, None, None, None, None]
+            rows.append(row)
+            continue
+        slot = _SLOTS[name]
+        if row is None or row[slot] is not None:
+            raise _NotPlain()
+        row[slot] = value
+    for found in rows:
+        if found[1] is None or found[2] is None or found[3] is None:
+            raise _NotPlain()
+        found[4] = found[4] or ""
+    return [tuple(found) for found in rows]  # type: ignore[misc]
+
+
+def _tree_page(body: bytes) -> _Page:
     root = ET.fromstring(body)
     ns = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
     if ns != _S3_NS and ns:
         logger.debug("unexpected ListObjectsV2 namespace %s", ns)
     contents_tag = ns + "Contents"
-    raw: list[tuple[str, str, str, str, str]] = []
+    rows: list[tuple[str, str, str, str, str]] = []
     fields = {"Key": 0, "Size": 1, "ETag": 2, "LastModified": 3, "StorageClass": 4}
     skip = len(ns)
     for child in root:
@@ -171,29 +312,13 @@ def parse_page(body: bytes) -> tuple[list[RemoteObject], str | None]:
             index = fields.get(item.tag[skip:])
             if index is not None:
                 values[index] = item.text or ""
-        raw.append(tuple(values))  # type: ignore[arg-type]
-    encoded = (root.findtext(ns + "EncodingType") or "").lower() == "url"
-    truncated = (root.findtext(ns + "IsTruncated") or "").strip().lower() == "true"
-    token = root.findtext(ns + "NextContinuationToken") if truncated else None
-    if truncated and not token:
-        raise S3DeskError(
-            "Listing incomplete",
-            "The server said the listing goes on but gave no continuation token, so s3desk "
-            "cannot tell what else is there. Retry, or report this server's behaviour.",
-            code="ListingIncomplete",
-        )
-    times: dict[str, float] = {}
-    objects = [
-        RemoteObject(
-            key=unquote_plus(key) if encoded else key,
-            size=int(size),
-            etag=etag.strip('"'),
-            last_modified=times.get(stamp) or times.setdefault(stamp, parse_time(stamp)),
-            storage_class=storage or "STANDARD",
-        )
-        for key, size, etag, stamp, storage in raw
-    ]
-    return objects, token
+        rows.append(tuple(values))  # type: ignore[arg-type]
+    return _Page(
+        rows=rows,
+        encoded=(root.findtext(ns + "EncodingType") or "").lower() == "url",
+        truncated=(root.findtext(ns + "IsTruncated") or "").strip().lower() == "true",
+        token=root.findtext(ns + "NextContinuationToken"),
+    )
 
 
 def parse_time(text: str) -> float:

@@ -27,10 +27,19 @@ COMMON_PART_SIZES = (8 * MiB, 5 * MiB, 16 * MiB, 15 * MiB, 32 * MiB, 64 * MiB, 1
 SCHEMA = 1
 
 
+SMALL_FILE = MiB  # read in one call: a buffered file object costs more than the hashing
+
+
 def md5_file(path: str) -> str:
     """The hex MD5 of a file's bytes."""
-    with open(path, "rb") as handle:
-        return hashlib.file_digest(handle, "md5").hexdigest()
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        digest = hashlib.md5()
+        while block := os.read(fd, SMALL_FILE):
+            digest.update(block)
+        return digest.hexdigest()
+    finally:
+        os.close(fd)
 
 
 def md5_bytes(data: bytes) -> str:
