@@ -84,17 +84,9 @@ def make_plan(
     cache = hash_cache if hash_cache is not None else HashCache()
     planning = _Planning(root, target, options, Hasher(cache), cancel)
     try:
-        if direct is not None:
-            scanned, builder, identity = planning.run(
-                lambda stop: (direct, direct.pages(target, stop)), identity or direct.identify
-            )
-        else:
-            scanned, builder, identity = planning.run(
-                lambda stop: _botocore_listing(
-                    connection, target, lister or default_lister(target)
-                ),
-                identity or (lambda: identify(connection)),
-            )
+        scanned, builder, identity = planning.run(
+            *_sources(connection, target, lister, direct, identity)
+        )
         actions = builder.finish()
     finally:
         if direct is not None:
@@ -183,6 +175,10 @@ class _Listing:
             self.finish()
         return self._client
 
+    def stop(self) -> None:
+        """Ask the listing thread to stop at its next object or page."""
+        self._stop.set()
+
     def finish(self) -> None:
         """Raise the listing's error, in words, if it failed."""
         try:
@@ -198,6 +194,8 @@ class _Listing:
             self._client_ready.set()
             chunk: list[RemoteObject] = []
             for obj in objects:
+                if self._stop.is_set():
+                    return  # the plan was cancelled or failed: stop listing
                 if isinstance(obj, RawPage):
                     self._chunks.put(obj)
                     continue
@@ -233,17 +231,28 @@ class _Planning:
     ) -> tuple[ScanResult, _Builder, Identity]:
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="s3desk-plan") as pool:
             listing = _Listing(pool, fetch, self.target)
-            who = pool.submit(identity) if callable(identity) else None
-            options = self.options
-            scanned = scan(self.root, Filters(options.filters),
-                           follow_symlinks=options.follow_symlinks)  # fmt: skip
-            known = who.result() if who is not None else identity
-            builder = _Builder(self.target, options, scanned, listing.client, self.hasher,
-                               self.cancel)  # fmt: skip
-            self._consume(listing, builder)
+            try:
+                scanned, builder, known = self._gather(pool, listing, identity)
+            finally:
+                listing.stop()  # on an error or a cancel; a no-op once the listing is complete
             listing.finish()
         _raise_if_cancelled(self.cancel)
-        _refuse_empty_source(scanned, builder.remote, self.target, options)
+        _refuse_empty_source(scanned, builder.remote, self.target, self.options)
+        return scanned, builder, known
+
+    def _gather(
+        self,
+        pool: ThreadPoolExecutor,
+        listing: _Listing,
+        identity: Identity | Callable[[], Identity],
+    ) -> tuple[ScanResult, _Builder, Identity]:
+        who = pool.submit(identity) if callable(identity) else None
+        options = self.options
+        scanned = scan(self.root, Filters(options.filters), follow_symlinks=options.follow_symlinks)
+        known = who.result() if who is not None else identity
+        builder = _Builder(self.target, options, scanned, listing.client, self.hasher,
+                           self.cancel)  # fmt: skip
+        self._consume(listing, builder)
         return scanned, builder, known  # type: ignore[return-value]
 
     def _consume(self, listing: _Listing, builder: _Builder) -> None:
@@ -258,6 +267,22 @@ class _Planning:
             _raise_if_cancelled(self.cancel)
             builder.feed(chunk)
             busy = True
+
+
+def _sources(
+    connection: Connection,
+    target: Target,
+    lister: Lister | None,
+    direct: DirectEndpoint | None,
+    identity: Identity | None,
+) -> tuple[Fetch, Identity | Callable[[], Identity]]:
+    """Where the listing and the identity come from: the direct route when it is open, else
+    botocore (with the given lister: tests and AWS)."""
+    if direct is not None:
+        return (lambda stop: (direct, direct.pages(target, stop))), identity or direct.identify
+    chosen = lister or default_lister(target)
+    fetch: Fetch = lambda stop: _botocore_listing(connection, target, chosen)  # noqa: E731
+    return fetch, identity or (lambda: identify(connection))
 
 
 def _botocore_listing(
