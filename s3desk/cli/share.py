@@ -10,13 +10,15 @@ import argparse
 import json
 import logging
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from s3desk.core import share
 from s3desk.core.errors import S3DeskError, UsageError
 from s3desk.core.identity import unverified_identity, who_am_i
 from s3desk.core.session import Connection
 from s3desk.core.target import validate_bucket
+
+if TYPE_CHECKING:
+    from s3desk.core import share
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +69,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def run_share(args: argparse.Namespace) -> int:
     """Sign the link the arguments ask for; exit 3 when a guard refuses it."""
+    from s3desk.core import share
+
     try:
         link = _sign(args)
     except share.ShareRefused as exc:
@@ -78,6 +82,8 @@ def run_share(args: argparse.Namespace) -> int:
 
 
 def _sign(args: argparse.Namespace) -> share.ShareLink | share.UploadLink:
+    from s3desk.core import share
+
     connection = Connection(
         profile=args.profile, region=args.region, endpoint_url=args.endpoint_url
     )
@@ -121,6 +127,8 @@ def _sign_upload(
     max_expiry: int | None,
     allowed_prefix: str | None,
 ) -> share.UploadLink:
+    from s3desk.core import share
+
     if not args.filename:
         raise UsageError("An upload link needs --filename, the name of the file to be sent.")
     content_type = share.check_content_type(
@@ -145,6 +153,8 @@ def _job_scope(
     args: argparse.Namespace, connection: Connection, bucket: str
 ) -> tuple[str | None, str, Connection]:
     """The allowed prefix, job name and connection (the job's own) when --job is given."""
+    from s3desk.core import share
+
     if not args.job:
         return None, "", connection
     from s3desk.core.jobs import Kind, load_job
@@ -175,6 +185,8 @@ def _identity_arn(connection: Connection) -> str:
 
 
 def _print(link: share.ShareLink | share.UploadLink, *, as_json: bool) -> None:
+    from s3desk.core import share
+
     summary = (
         f"Link for s3://{link.bucket}/{link.key} works until {share.format_time(link.expires_at)}"
         f" ({share.describe_seconds(_seconds_left(link))})."
@@ -196,6 +208,8 @@ def _seconds_left(link: share.ShareLink | share.UploadLink) -> int:
 
 
 def _as_dict(link: share.ShareLink | share.UploadLink) -> dict[str, Any]:
+    from s3desk.core import share
+
     data: dict[str, Any] = {
         "url": link.url,
         "bucket": link.bucket,

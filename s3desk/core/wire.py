@@ -51,6 +51,7 @@ logger = logging.getLogger(__name__)
 
 UNSIGNED_PAYLOAD = "UNSIGNED-PAYLOAD"
 READ_BUFFER = 64 * 1024
+LARGE_BODY = 256 * 1024
 MAX_LINE = 65536
 MAX_HEADERS = 200
 # Set to 0 to send every request through botocore (for comparison, or if a server disagrees).
@@ -590,7 +591,11 @@ class Link:
         if body or method in ("PUT", "POST"):
             lines.append(f"Content-Length: {len(body)}")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("utf-8")
-        self.sock.sendall(head + body if body else head)
+        if len(body) > LARGE_BODY:  # not copied into one buffer with its head
+            self.sock.sendall(head)
+            self.sock.sendall(memoryview(body))
+        else:
+            self.sock.sendall(head + body if body else head)
 
     def receive(self, method: str) -> tuple[int, list[tuple[str, str]], bytes, bool]:
         """(status, headers, body, the server will close the connection)."""
