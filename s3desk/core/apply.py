@@ -118,7 +118,7 @@ def apply_plan(
         run = _Run(plan, lambda: make_client(connection), on_progress, on_result, cancel)
         run.direct = direct
         results = run.execute()
-        objects, size = _prefix_total(run, plan)
+        objects, size = _prefix_total(run, plan, results)
     finally:
         if direct is not None:
             direct.close()
@@ -543,7 +543,13 @@ def _arn(bucket: str, key: str) -> str:
     return f"arn:aws:s3:::{bucket}/{key}"
 
 
-def _prefix_total(run: _Run, plan: Plan) -> tuple[int | None, int | None]:
+def _prefix_total(
+    run: _Run, plan: Plan, results: tuple[ActionResult, ...]
+) -> tuple[int | None, int | None]:
+    """What the prefix holds now: the dry run's listing plus what was done. Listing again
+    costs a round of requests (half a second on a server still settling its writes)."""
+    if plan.remote_bytes is not None:
+        return _after(plan.remote_objects, plan.remote_bytes, results)
     from s3desk.core.planner import default_lister
 
     try:
@@ -555,6 +561,20 @@ def _prefix_total(run: _Run, plan: Plan) -> tuple[int | None, int | None]:
         logger.warning("could not list %s after apply: %s", plan.target.url, exc)
         return None, None
     return len(objects), sum(o.size for o in objects)
+
+
+def _after(objects: int, size: int, results: tuple[ActionResult, ...]) -> tuple[int, int]:
+    for result in results:
+        if result.outcome is not Outcome.DONE:
+            continue
+        action = result.action
+        if action.op is Op.UPLOAD:
+            objects, size = objects + 1, size + (action.size or 0)
+        elif action.op is Op.UPDATE:
+            size += (action.size or 0) - (action.remote_size or 0)
+        elif action.op is Op.DELETE:
+            objects, size = objects - 1, size - (action.remote_size or 0)
+    return objects, size
 
 
 def _log_result(plan: Plan, result: ApplyResult) -> None:

@@ -179,6 +179,7 @@ class Plan:
     version: int = PLAN_VERSION
     job: str | None = None  # the saved job it was made for, whose credentials apply uses
     remote_objects: int = 0  # objects under the prefix when it was listed (for the guards)
+    remote_bytes: int | None = None  # their bytes (None in plans saved before it was kept)
 
     @cached_property
     def summary(self) -> Summary:
@@ -221,6 +222,7 @@ class Plan:
             "warnings": list(self.warnings),
             "job": self.job,
             "remote_objects": self.remote_objects,
+            "remote_bytes": self.remote_bytes,
         }
 
     def to_json(self) -> str:
@@ -253,7 +255,16 @@ class Plan:
             warnings=tuple(data.get("warnings", ())),
             job=data.get("job"),
             remote_objects=int(data.get("remote_objects", 0)),
+            remote_bytes=_optional_int(data.get("remote_bytes")),
         )
+
+
+def _optional_int(value: Any) -> int | None:
+    if value is None:
+        return None
+    if type(value) is not int:
+        raise ValueError("remote_bytes is not a whole number")
+    return value
 
 
 def now_iso() -> str:

@@ -102,7 +102,7 @@ def make_plan(
             warnings=tuple(scanned.warnings + builder.warnings),
             job=job,
         ),
-        remote_count=len(builder.remote),
+        remote=builder.remote,
     )
     _log_plan(plan)
     return plan
@@ -713,9 +713,9 @@ def _with_headers(action: Action, headers: Headers) -> Action:
     return Action(**{**action.__dict__, "headers": headers})
 
 
-def _with_guards(plan: Plan, *, remote_count: int) -> Plan:
+def _with_guards(plan: Plan, *, remote: list[RemoteObject]) -> Plan:
     """Block a plan whose deletes exceed --max-delete or half of the objects under the prefix."""
-    plan = replace(plan, remote_objects=remote_count)
+    plan = replace(plan, remote_objects=len(remote), remote_bytes=sum(o.size for o in remote))
     reasons = guard_reasons(plan)
     if not reasons:
         return plan

@@ -69,3 +69,26 @@ def test_untouched_files_are_uploaded_with_their_bytes(s3, src: Path, plan_for) 
     for key in ("docs/a.txt", "b.bin"):
         stored = s3.get_object(Bucket=BUCKET, Key=key)["Body"].read()
         assert stored == (src / key).read_bytes()
+
+
+def test_what_the_prefix_holds_after_apply_is_what_a_listing_says(s3, src: Path, plan_for) -> None:
+    """Counted from the dry run's listing and what was done, not listed again."""
+    write(src, "new.txt", "brand new")
+    write(src, "changed.txt", "longer than before")
+    write(src, "raced.txt", "mine")
+    s3.put_object(Bucket=BUCKET, Key="changed.txt", Body=b"short")
+    s3.put_object(Bucket=BUCKET, Key="raced.txt", Body=b"theirs")
+    s3.put_object(Bucket=BUCKET, Key="gone.txt", Body=b"to be deleted")
+    s3.put_object(Bucket=BUCKET, Key="keep/other.txt", Body=b"outside the filters")
+    plan = plan_for(src, delete=True, max_delete=5, filters=(("exclude", "keep/*"),))
+    assert plan.remote_bytes == 5 + 6 + 13 + 19
+    s3.put_object(Bucket=BUCKET, Key="raced.txt", Body=b"someone else")  # a conflict now
+
+    result = apply(plan)
+
+    listed = s3.list_objects_v2(Bucket=BUCKET)["Contents"]
+    assert [r.outcome for r in result.results].count(Outcome.CONFLICT) == 1
+    # Exact, but for what another writer changed after the dry run (raced.txt grew by 6).
+    racer = len(b"someone else") - len(b"theirs")
+    assert result.prefix_objects == len(listed)
+    assert result.prefix_bytes == sum(o["Size"] for o in listed) - racer
