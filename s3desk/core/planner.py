@@ -11,6 +11,7 @@ import logging
 import os
 import queue
 import re
+import sys
 import threading
 import time
 import unicodedata
@@ -47,6 +48,7 @@ STORAGE_CLASSES = (
 HASH_BATCH = 128
 HASH_AHEAD_LIMIT = 8 * 1024 * 1024
 LISTING_CHUNK = 1000
+SWITCH_INTERVAL = 0.0005  # seconds, while a plan is made (Python's default: 0.005)
 HEAD_WORKERS = 16
 FUTURE_SLACK_SECONDS = 60
 
@@ -229,13 +231,21 @@ class _Planning:
     def run(
         self, fetch: Fetch, identity: Identity | Callable[[], Identity]
     ) -> tuple[ScanResult, _Builder, Identity]:
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="s3desk-plan") as pool:
-            listing = _Listing(pool, fetch, self.target)
-            try:
-                scanned, builder, known = self._gather(pool, listing, identity)
-            finally:
-                listing.stop()  # on an error or a cancel; a no-op once the listing is complete
-            listing.finish()
+        switch = sys.getswitchinterval()
+        # The listing thread needs the GIL back after every read from its socket; while this
+        # thread reads and hashes files it would wait up to the whole interval each time
+        # (measured: pages 0.2 s apart instead of 0.03 s, a plan 3.5 times slower).
+        sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
+        try:
+            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="s3desk-plan") as pool:
+                listing = _Listing(pool, fetch, self.target)
+                try:
+                    scanned, builder, known = self._gather(pool, listing, identity)
+                finally:
+                    listing.stop()  # on an error or a cancel; a no-op once it is complete
+                listing.finish()
+        finally:
+            sys.setswitchinterval(switch)
         _raise_if_cancelled(self.cancel)
         _refuse_empty_source(scanned, builder.remote, self.target, self.options)
         return scanned, builder, known

@@ -137,3 +137,22 @@ def test_cancel_during_the_listing_stops_the_plan(s3, src: Path, tmp_path: Path)
         planner.make_plan(src, Target(BUCKET), Options(), Connection(region="us-east-1"),
                           identity=IDENTITY, cancel=cancel, lister=endless,
                           hash_cache=HashCache(tmp_path / "h.sqlite"))  # fmt: skip
+
+
+def test_switch_interval_is_put_back_after_a_plan(s3, src: Path, plan_for) -> None:
+    """Planning shortens the GIL switch interval (so the listing thread is not starved while
+    files are hashed) and always puts it back, after an error too."""
+    import sys
+
+    write(src, "a.txt", "a")
+    before = sys.getswitchinterval()
+    plan_for(src)
+    assert sys.getswitchinterval() == before
+
+    def failing(client, target):
+        raise S3DeskError("Listing refused", "no", code="AccessDenied")
+        yield
+
+    with pytest.raises(S3DeskError):
+        plan_for(src, lister=failing)
+    assert sys.getswitchinterval() == before
