@@ -185,7 +185,7 @@ def resolve_region(connection: Connection) -> str | None:
     can tell (a config file it reads differently from configparser)."""
     if connection.region:
         return connection.region
-    if connection.profile is None and os.environ.get("AWS_DEFAULT_REGION"):
+    if os.environ.get("AWS_DEFAULT_REGION"):  # botocore reads it before any config file
         return os.environ["AWS_DEFAULT_REGION"]
     profile = (
         connection.profile

@@ -62,35 +62,38 @@ def test_no_keys_in_the_environment_means_botocore(monkeypatch: pytest.MonkeyPat
     assert static_credentials(Connection()) is None
 
 
+@pytest.fixture
+def aws_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """write(text): an AWS config file of that text, and no region or profile in the env."""
+    for name in ("AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+
+    def write(text: str) -> None:
+        config = tmp_path / "config"
+        config.write_text(text)
+        monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+
+    return write
+
+
 def test_region_resolves_as_botocore_resolves_it(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    aws_config, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = tmp_path / "config"
-    config.write_text("[default]\nregion = eu-west-3\n[profile work]\nregion = ap-south-1\n")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
-    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.delenv("AWS_DEFAULT_PROFILE", raising=False)
+    aws_config("[default]\nregion = eu-west-3\n[profile work]\nregion = ap-south-1\n")
 
     assert resolve_region(Connection(region="us-west-2")) == "us-west-2"
     assert resolve_region(Connection()) == "eu-west-3"
     assert resolve_region(Connection(profile="work")) == "ap-south-1"
+    assert resolve_region(Connection(profile="missing")) is None  # botocore says what is wrong
     monkeypatch.setenv("AWS_PROFILE", "work")
     assert resolve_region(Connection()) == "ap-south-1"
-    monkeypatch.setenv("AWS_DEFAULT_REGION", "ca-central-1")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "ca-central-1")  # the environment comes first
     assert resolve_region(Connection()) == "ca-central-1"
-    assert resolve_region(Connection(profile="missing")) is None  # botocore says what is wrong
+    assert resolve_region(Connection(profile="work")) == "ca-central-1"
 
 
-def test_ambiguous_default_profile_is_left_to_botocore(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    config = tmp_path / "config"
-    config.write_text("[default]\nregion = eu-west-3\n[profile default]\nregion = eu-west-1\n")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
-    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    monkeypatch.delenv("AWS_DEFAULT_PROFILE", raising=False)
+def test_ambiguous_default_profile_is_left_to_botocore(aws_config) -> None:
+    aws_config("[default]\nregion = eu-west-3\n[profile default]\nregion = eu-west-1\n")
     assert resolve_region(Connection()) is None
 
 
