@@ -40,7 +40,7 @@ WRITES = (Op.UPLOAD, Op.UPDATE, Op.METADATA)
 CHANGES = (Op.UPLOAD, Op.UPDATE, Op.METADATA, Op.DELETE)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Headers:
     """The headers an upload gets."""
 
@@ -60,7 +60,10 @@ class Headers:
         return {name: value for name, value in fields if value}
 
 
-@dataclass(frozen=True)
+NO_HEADERS = Headers()
+
+
+@dataclass(frozen=True, slots=True)  # slots: a plan may hold a million of them
 class Action:
     """One step of a plan, with the local and remote state it was computed from."""
 
@@ -74,7 +77,7 @@ class Action:
     mtime_ns: int | None = None
     ctime_ns: int | None = None
     md5: str | None = None
-    headers: Headers = field(default_factory=Headers)
+    headers: Headers = NO_HEADERS  # immutable, so shared by every action without headers
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {

@@ -333,7 +333,9 @@ def _raise_if_cancelled(cancel: threading.Event | None) -> None:
 class _Remote:
     """The remote objects, sorted into what can be matched to a local file and what cannot."""
 
-    by_name: dict[str, list[RemoteObject]] = field(default_factory=dict)  # NFC relative path
+    by_name: dict[str, RemoteObject] = field(default_factory=dict)  # NFC path -> first object
+    # Names two or more keys spell (NFC and NFD forms): every object, in listing order.
+    spellings: dict[str, list[RemoteObject]] = field(default_factory=dict)
     markers: list[RemoteObject] = field(default_factory=list)
     excluded: list[RemoteObject] = field(default_factory=list)
     # Some servers (rclone) store a folder marker `dir/` as a file `dir`.
@@ -383,7 +385,7 @@ class _Builder:
             name = self._sort_one(obj)
             if name is None:
                 continue
-            if len(self.sorted.by_name[name]) > 1:  # NFC and NFD spellings: a conflict
+            if name in self.sorted.spellings:  # NFC and NFD spellings: a conflict
                 self.compared.pop(name, None)
                 self.pending.pop(name, None)
                 continue
@@ -445,10 +447,17 @@ class _Builder:
         elif not self.filters.included(relative):
             self.sorted.excluded.append(obj)
         else:
-            name = unicodedata.normalize("NFC", relative)
-            self.sorted.by_name.setdefault(name, []).append(obj)
-            return name
+            return self._file_by_name(obj, unicodedata.normalize("NFC", relative))
         return None
+
+    def _file_by_name(self, obj: RemoteObject, name: str) -> str:
+        local = self.scanned.files.get(name)
+        if local is not None:
+            name = local.path  # the same text: one copy of it for a million names
+        first = self.sorted.by_name.setdefault(name, obj)
+        if first is not obj:
+            self.sorted.spellings.setdefault(name, [first]).append(obj)
+        return name
 
     def _sort_marker(self, obj: RemoteObject, relative: str, remote: _Remote) -> None:
         if obj.size > 0:
@@ -469,7 +478,7 @@ class _Builder:
             )
             for obj in remote.marker_files
         ]
-        for name, objects in remote.by_name.items():
+        for name, objects in remote.spellings.items():
             if len(objects) > 1:
                 for obj in objects:
                     actions.append(
@@ -578,7 +587,7 @@ class _Builder:
             difference = header_difference(info, wanted)
             if difference:
                 actions[index] = _with_headers(
-                    Action(**{**action.__dict__, "op": Op.METADATA, "reason": difference}), wanted
+                    replace(action, op=Op.METADATA, reason=difference), wanted
                 )
         return actions
 
@@ -586,10 +595,10 @@ class _Builder:
         if not self.options.delete:
             return []
         deletes = []
-        for name, objects in remote.by_name.items():
-            if name in self.scanned.files or len(objects) > 1:
+        for name, obj in remote.by_name.items():
+            if name in self.scanned.files or name in remote.spellings:
                 continue
-            deletes.append(self._delete_or_keep(objects[0], name))
+            deletes.append(self._delete_or_keep(obj, name))
         if self.options.delete_excluded:
             deletes += [
                 _remote_action(Op.DELETE, o, "excluded (--delete-excluded)")
@@ -720,7 +729,7 @@ def _remote_action(
 
 
 def _with_headers(action: Action, headers: Headers) -> Action:
-    return Action(**{**action.__dict__, "headers": headers})
+    return replace(action, headers=headers)
 
 
 def _with_guards(plan: Plan, *, remote: list[RemoteObject]) -> Plan:

@@ -198,6 +198,8 @@ class _Walk:
             self.result.excluded += 1
             return
         disk_path = path[len(self.root) + 1 :].replace(os.sep, "/")
+        if disk_path == relative:
+            disk_path = relative  # one string for both (they differ only on NFD file systems)
         self.result.files[relative] = LocalFile(
             relative, path, disk_path, info.st_size, info.st_mtime_ns, info.st_ino, info.st_ctime_ns
         )
