@@ -115,8 +115,7 @@ def apply_plan(
     direct = DirectEndpoint.for_connection(connection, plan.target)
     try:
         check_identity(plan.identity, direct.identify() if direct else identify(connection))
-        run = _Run(plan, lambda: make_client(connection), on_progress, on_result, cancel)
-        run.direct = direct
+        run = _Run(plan, lambda: make_client(connection), direct, on_progress, on_result, cancel)
         results = run.execute()
         objects, size = _prefix_total(run, plan, results)
     finally:
@@ -162,6 +161,7 @@ class _Run:
         self,
         plan: Plan,
         make_client: Callable[[], Any],
+        direct: DirectEndpoint | None,
         on_progress: Callable[[Progress], None] | None,
         on_result: Callable[[ActionResult], None] | None,
         cancel: threading.Event | None,
@@ -172,7 +172,7 @@ class _Run:
         self._client: Any = None
         self._client_lock = threading.Lock()
         # Set when the plan's endpoint is reached without botocore (`s3desk.core.direct`).
-        self.direct: DirectEndpoint | None = None
+        self.direct = direct
         self.bucket = plan.target.bucket
         self.check_first = plan.target.is_custom_endpoint
         self.on_progress = on_progress

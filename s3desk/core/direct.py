@@ -26,14 +26,19 @@ import os
 import threading
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from s3desk.core.errors import S3DeskError
 from s3desk.core.identity import Identity, sts_error, unverified
 from s3desk.core.listing import RemoteObject
-from s3desk.core.session import CONNECT_TIMEOUT, READ_TIMEOUT, RETRY_ATTEMPTS, Connection
+from s3desk.core.session import (
+    CONNECT_TIMEOUT,
+    READ_TIMEOUT,
+    RETRY_ATTEMPTS,
+    Connection,
+    StaticKeys,
+)
 from s3desk.core.target import Target
 from s3desk.core.wire import Route, WireClient, WrongRoute, wire_enabled
 
@@ -48,26 +53,11 @@ PROXY_VARIABLES = ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY")
 DEFAULT_REGION = "us-east-1"
 
 
-@dataclass(frozen=True)
-class StaticCredentials:
-    """Keys known up front, shaped as the wire client reads botocore's credentials."""
-
-    access_key: str
-    secret_key: str
-    token: str | None = None
-
-    def get_frozen_credentials(self) -> StaticCredentials:
-        return self
-
-    def __repr__(self) -> str:
-        return f"StaticCredentials(access_key={self.access_key[:4]}…, secret=***)"
-
-
 class DirectEndpoint:
     """STS, the listing and HeadObject of one bucket on an S3-compatible server, sent by the
     wire client with credentials and region resolved as botocore would resolve them."""
 
-    def __init__(self, connection: Connection, target: Target, credentials: StaticCredentials,
+    def __init__(self, connection: Connection, target: Target, credentials: StaticKeys,
                  region: str) -> None:  # fmt: skip
         self.connection = connection
         self.credentials = credentials
@@ -164,12 +154,11 @@ class DirectEndpoint:
         )
 
 
-def static_credentials(connection: Connection) -> StaticCredentials | None:
+def static_credentials(connection: Connection) -> StaticKeys | None:
     """Keys typed into s3desk, or the environment's when no profile is named: the first
     place botocore's credential chain looks. None when the chain would look further."""
     if connection.keys is not None:
-        keys = connection.keys
-        return StaticCredentials(keys.access_key_id, keys.secret_access_key, keys.session_token)
+        return connection.keys
     if connection.profile:
         return None  # a named profile turns botocore's environment provider off
     access_key = os.environ.get("AWS_ACCESS_KEY_ID", "")
@@ -177,7 +166,7 @@ def static_credentials(connection: Connection) -> StaticCredentials | None:
     if not access_key or not secret_key:
         return None
     token = os.environ.get("AWS_SECURITY_TOKEN") or os.environ.get("AWS_SESSION_TOKEN")
-    return StaticCredentials(access_key, secret_key, token or None)
+    return StaticKeys(access_key, secret_key, token or None)
 
 
 def resolve_region(connection: Connection) -> str | None:
@@ -225,7 +214,7 @@ def _why_not(connection: Connection, target: Target) -> str:
     return ""
 
 
-def _client(route: Route, credentials: StaticCredentials) -> WireClient:
+def _client(route: Route, credentials: StaticKeys) -> WireClient:
     return WireClient(
         route,
         credentials,

@@ -265,14 +265,16 @@ def _plain_page(body: bytes) -> _Page:
     if text.count("Contents>") != 2 * blocks:
         raise _NotPlain()
     top = dict(_TOP_FIELD.findall(text))
-    escaped = "&" in text
+    token = top.get("NextContinuationToken") or None
+    if "&" in text:
+        rows = [tuple(map(html.unescape, row)) for row in rows]  # type: ignore[misc]
+        token = html.unescape(token) if token else None
     return _Page(
-        rows=[tuple(map(html.unescape, row)) for row in rows] if escaped else rows,  # type: ignore[misc]
+        rows=rows,
         encoded=top.get("EncodingType", "").strip().lower() == "url",
         truncated=top.get("IsTruncated", "").strip().lower() == "true",
-        token=(html.unescape(top["NextContinuationToken"]) if escaped
-               else top["NextContinuationToken"]) if top.get("NextContinuationToken") else None,
-    )  # fmt: skip
+        token=token,
+    )
 
 
 def _plain_rows(text: str) -> list[tuple[str, str, str, str, str]]:

@@ -205,7 +205,8 @@ class _Listing:
                 if len(chunk) == LISTING_CHUNK:
                     self._chunks.put(chunk)
                     chunk = []
-            self._chunks.put(chunk)
+            if chunk:
+                self._chunks.put(chunk)
         finally:
             self._client_ready.set()
             self._chunks.put(_END)
@@ -368,11 +369,8 @@ class _Builder:
         self.compared: dict[str, Action] = {}  # NFC name -> action, for names with one object
         self.pending: dict[str, tuple[LocalFile, RemoteObject]] = {}  # pairs that need reading
         self.pending_small: deque[str] = deque()  # their names, when the file is small
-        self.ahead = iter(
-            [f for f in scanned.files.values() if f.size <= HASH_AHEAD_LIMIT]
-            if options.compare == "checksum"
-            else []
-        )
+        wanted = options.compare == "checksum"
+        self.ahead = (f for f in scanned.files.values() if wanted and f.size <= HASH_AHEAD_LIMIT)
 
     @property
     def client(self) -> Any:

@@ -68,13 +68,6 @@ def _check_path(path: str | None) -> None:
         raise PlanRefused(f"The file {path!r} is outside the source folder.")
 
 
-def inside_source(source: str, full_path: str) -> bool:
-    """True when `full_path`, links resolved, is inside the source folder."""
-    real_source = os.path.realpath(source)
-    real = os.path.realpath(full_path)
-    return real == real_source or real.startswith(real_source + os.sep)
-
-
 def check_identity(planned: Identity, current: Identity) -> None:
     """The credentials applying a plan must be those it was reviewed with."""
     if not planned.arn:

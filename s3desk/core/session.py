@@ -29,6 +29,22 @@ class StaticKeys:
     def __repr__(self) -> str:
         return f"StaticKeys(access_key_id={self.access_key_id[:4]}…, secret=***)"
 
+    # The shape of botocore's frozen credentials, which the wire client reads.
+    @property
+    def access_key(self) -> str:
+        return self.access_key_id
+
+    @property
+    def secret_key(self) -> str:
+        return self.secret_access_key
+
+    @property
+    def token(self) -> str | None:
+        return self.session_token
+
+    def get_frozen_credentials(self) -> StaticKeys:
+        return self
+
 
 @dataclass(frozen=True)
 class Connection:

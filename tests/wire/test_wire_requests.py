@@ -382,5 +382,7 @@ def test_answers_are_read_like_http_client() -> None:
 def test_a_line_break_in_a_header_is_never_sent(scripted_server: ScriptedServer) -> None:
     client = WireClient.for_client(client_for(scripted_server.endpoint_url), "wire-bucket")
     with pytest.raises(ValueError):
-        client.put_object("k", BODY, CacheControl="max-age=1\r\nX-Injected: 1")  # type: ignore[union-attr]
+        client.put_object(  # type: ignore[union-attr]
+            "k", BODY, CacheControl="max-age=1\r\nX-Injected: 1"
+        )
     assert scripted_server.seen == []
